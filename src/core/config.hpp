@@ -1,0 +1,81 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/expected.hpp"
+
+namespace mc {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  unsigned threads = 0;     // 0: one I/O thread per core
+  std::string instance_id;  // empty: derived from host name and port
+  std::string az = "a";
+  std::string web_root = "web";  // templates/ and static/ live below it
+  std::chrono::seconds drain_deadline{10};
+  std::chrono::seconds read_timeout{15};
+  std::chrono::seconds idle_timeout{60};
+  std::size_t header_limit_bytes = 16 * 1024;
+  std::size_t body_limit_bytes = 64 * 1024;
+};
+
+struct DbConfig {
+  std::string primary = "host=127.0.0.1 port=5432 dbname=myclothes user=myclothes";
+  std::vector<std::string> replicas;
+  unsigned pool_size = 2;  // connections per I/O thread and server
+  std::chrono::milliseconds query_timeout{5000};
+};
+
+struct RedisConfig {
+  bool enabled = true;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 6379;
+  std::chrono::milliseconds command_timeout{500};
+};
+
+struct CacheConfig {
+  std::chrono::seconds product_ttl{300};
+  std::chrono::seconds listing_ttl{60};
+  double jitter = 0.1;  // TTLs vary by ± this fraction so keys loaded together do not expire together
+};
+
+struct AdminConfig {
+  std::string token;
+};
+
+struct LogConfig {
+  std::string level = "info";
+  bool json = false;
+};
+
+struct Config {
+  ServerConfig server;
+  DbConfig db;
+  RedisConfig redis;
+  CacheConfig cache;
+  AdminConfig admin;
+  LogConfig log;
+};
+
+// Where settings come from, lowest precedence first: built-in defaults, the TOML file, environment
+// variables MYCLOTHES_<SECTION>_<KEY> (e.g. MYCLOTHES_DB_PRIMARY, MYCLOTHES_ADMIN_TOKEN), then
+// `overrides` ("section.key" -> value, from command-line flags).
+struct ConfigSources {
+  std::optional<std::string> file;
+  std::map<std::string, std::string> env;  // usually environment_variables()
+  std::map<std::string, std::string> overrides;
+};
+
+// A one-line error naming the setting, e.g. "server.port: expected an integer 1..65535, got \"x\"".
+Expected<Config, std::string> load_config(const ConfigSources& sources);
+
+std::map<std::string, std::string> environment_variables();
+
+}  // namespace mc

@@ -1,0 +1,91 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/task.hpp"
+
+struct pg_result;  // libpq's PGresult; only src/db sees libpq-fe.h
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace mc::db {
+
+// Which server a query should run on. Catalog reads go to replicas; writes and read-your-writes to the primary.
+enum class Role { kPrimary, kReplica };
+std::string_view to_string(Role role);
+
+// A named, parameterised SQL statement. Prepared once per connection, on first use.
+struct Statement {
+  std::string_view name;
+  std::string_view sql;
+};
+
+using Param = std::optional<std::string>;  // nullopt is SQL NULL; values are sent in text format
+using Params = std::vector<Param>;
+
+// A failed query or an unreachable server. `sqlstate()` is empty when the server was not reached.
+class Error : public std::runtime_error {
+ public:
+  Error(std::string message, std::string sqlstate)
+      : std::runtime_error(std::move(message)), sqlstate_(std::move(sqlstate)) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+  bool connection_failed() const { return sqlstate_.empty(); }
+
+ private:
+  std::string sqlstate_;
+};
+
+// The rows of one statement, in text format. Cheap to copy (shared).
+class Result {
+ public:
+  Result() = default;
+  Result(std::shared_ptr<pg_result> result, Role served_by);
+
+  int rows() const;
+  int columns() const;
+  int column(std::string_view name) const;  // -1 when there is no such column
+  bool is_null(int row, int col) const;
+  std::string_view text(int row, int col) const;  // "" for NULL
+  std::int64_t int64(int row, int col) const;     // 0 for NULL
+  bool boolean(int row, int col) const;           // PostgreSQL's 't'
+  std::int64_t affected_rows() const;
+  Role served_by() const { return served_by_; }
+
+ private:
+  std::shared_ptr<pg_result> result_;
+  Role served_by_ = Role::kPrimary;
+};
+
+// The PostgreSQL servers as one I/O thread sees them: a primary pool and a replica pool (possibly empty),
+// each a few non-blocking libpq connections in pipeline mode, driven by that thread's io_context.
+// Not thread-safe: create one per I/O thread.
+class Cluster {
+ public:
+  virtual ~Cluster() = default;
+
+  // Runs `stmt` on a server of `role`. Replica reads go round robin over healthy replicas and fall back to the
+  // primary when none is healthy; `Result::served_by()` says where it ran. Throws db::Error.
+  virtual Task<Result> query(Role role, const Statement& stmt, Params params = {}) = 0;
+
+  // One round trip to the primary (`SELECT 1`) within the query timeout; false when it does not answer.
+  virtual Task<bool> ping_primary() = 0;
+
+  // Number of replicas currently considered healthy.
+  virtual std::size_t healthy_replicas() const = 0;
+
+  // Closes every connection; pending queries fail with db::Error.
+  virtual void close() = 0;
+};
+
+std::unique_ptr<Cluster> make_cluster(boost::asio::io_context& io, const DbConfig& config);
+
+}  // namespace mc::db
