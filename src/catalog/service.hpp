@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "catalog/model.hpp"
+#include "catalog/repository.hpp"
+#include "core/config.hpp"
+#include "core/task.hpp"
+
+namespace mc::cache {
+class CacheAside;
+}
+
+namespace mc::catalog {
+
+// A catalog document ready to send (JSON), and where it came from.
+struct Served {
+  std::string body;
+  bool found = true;
+  bool hit = false;         // X-Cache
+  std::string db = "none";  // X-DB: primary | replica | none
+};
+
+// Catalog reads through cache-aside. Cache keys:
+//   mc:product:{id}               the product document
+//   mc:slug:{slug}                slug -> id
+//   mc:catalog:version            bumped by any catalog write; part of every listing key, so one write
+//   mc:list:{version}:{query}     makes every cached listing and search unreachable at once
+//   mc:categories:{version}
+class CatalogService {
+ public:
+  CatalogService(CatalogRepository& repository, cache::CacheAside& cache, const CacheConfig& config);
+
+  Task<Served> categories();
+  Task<Served> product(std::int64_t id);
+  Task<Served> product_by_slug(std::string slug);
+  Task<Served> list(const ListingQuery& query);
+
+  // After a write to a product: its document goes, and every listing moves to a new version.
+  Task<void> invalidate_product(std::int64_t id);
+
+ private:
+  Task<std::int64_t> version();
+
+  CatalogRepository& repository_;
+  cache::CacheAside& cache_;
+  CacheConfig config_;
+};
+
+}  // namespace mc::catalog

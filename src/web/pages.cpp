@@ -1,0 +1,418 @@
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+#include "catalog/json.hpp"
+#include "catalog/palette.hpp"
+#include "catalog/query.hpp"
+#include "catalog/service.hpp"
+#include "db/database.hpp"
+#include "web/api.hpp"
+#include "web/common.hpp"
+#include "web/format.hpp"
+#include "web/i18n.hpp"
+#include "web/templates.hpp"
+#include "web/url.hpp"
+
+// The server-rendered store. Each handler gathers catalog documents (cache-aside), turns them into a
+// template context in the shopper's language, and renders it inside the layout.
+namespace mc::web {
+namespace json = boost::json;
+using detail::LangChoice;
+using detail::Provenance;
+
+namespace {
+
+constexpr int kPageSize = 24;
+constexpr int kShelfSize = 8;
+
+const std::string& pick(Lang lang, const catalog::Localized& l) { return lang == Lang::kKo ? l.ko : l.en; }
+
+json::object strings(Lang lang) {
+  json::object t;
+  for (auto key : string_keys()) t[key] = tr(lang, key);
+  return t;
+}
+
+const json::object& cached_strings(Lang lang) {
+  static const json::object ko = strings(Lang::kKo);
+  static const json::object en = strings(Lang::kEn);
+  return lang == Lang::kKo ? ko : en;
+}
+
+std::string color_name(Lang lang, std::string_view code) {
+  if (const auto* c = catalog::find_color(code)) return std::string(lang == Lang::kKo ? c->name_ko : c->name_en);
+  return std::string(code);
+}
+
+json::array color_swatches(Lang lang, const std::vector<std::string>& codes) {
+  json::array out;
+  for (const auto& c : codes) {
+    out.emplace_back(json::object{{"code", c}, {"name", color_name(lang, c)}, {"hex_class", "sw-" + c}});
+  }
+  return out;
+}
+
+class PageContext {
+ public:
+  PageContext(const Site& site, const http::Request& req)
+      : site_(site), req_(req), choice_(detail::choose_lang(req)), pairs_(query_pairs(req.query())) {}
+
+  Lang lang() const { return choice_.lang; }
+  const json::object& t() const { return cached_strings(choice_.lang); }
+  const QueryPairs& pairs() const { return pairs_; }
+  Provenance& provenance() { return provenance_; }
+
+  // The categories, for the navigation of every page (cached like any catalog read).
+  Task<void> load_categories() {
+    auto s = co_await site_.catalog->categories();
+    provenance_.add(s);
+    if (auto c = catalog::categories_from_json(s.body)) categories_ = std::move(*c);
+  }
+  const std::vector<catalog::Category>& categories() const { return categories_; }
+  const catalog::Category* category(std::string_view slug) const {
+    auto it = std::find_if(categories_.begin(), categories_.end(), [&](const auto& c) { return c.slug == slug; });
+    return it == categories_.end() ? nullptr : &*it;
+  }
+  std::string category_name(std::string_view slug) const {
+    const auto* c = category(slug);
+    return c ? pick(lang(), c->name) : std::string(slug);
+  }
+
+  json::object card(const catalog::ProductSummary& s) const {
+    const std::string first = s.colors.empty() ? std::string("black") : s.colors.front();
+    return json::object{{"id", s.id},
+                        {"url", "/p/" + s.slug},
+                        {"name", pick(lang(), s.name)},
+                        {"price_text", format_krw(s.price)},
+                        {"image_url", catalog::image_url(s.category, s.id, first)},
+                        {"colors", color_swatches(lang(), s.colors)},
+                        {"category_name", category_name(s.category)},
+                        {"sold_out", !s.in_stock}};
+  }
+
+  json::array cards(const catalog::Listing& l) const {
+    json::array out;
+    for (const auto& s : l.items) out.emplace_back(card(s));
+    return out;
+  }
+
+  json::object pagination(const catalog::Listing& l) const {
+    const std::int64_t pages = std::max<std::int64_t>(1, (l.total + l.per_page - 1) / l.per_page);
+    const auto path = req_.path();
+    return json::object{
+        {"show", pages > 1},
+        {"has_prev", l.page > 1},
+        {"prev_url", link_with(path, pairs_, "page", l.page > 2 ? std::to_string(l.page - 1) : "", {"lang"})},
+        {"has_next", l.page < pages},
+        {"next_url", link_with(path, pairs_, "page", std::to_string(l.page + 1), {"lang"})},
+        {"page", l.page},
+        {"pages", pages}};
+  }
+
+  json::array sorts(catalog::Sort current, bool with_relevance) const {
+    json::array out;
+    auto add = [&](catalog::Sort s, std::string_view key) {
+      out.emplace_back(
+          json::object{{"value", catalog::to_string(s)}, {"label", tr(lang(), key)}, {"selected", s == current}});
+    };
+    if (with_relevance) add(catalog::Sort::kRelevance, "sort_relevance");
+    add(catalog::Sort::kNew, "sort_new");
+    add(catalog::Sort::kPriceAsc, "sort_price_asc");
+    add(catalog::Sort::kPriceDesc, "sort_price_desc");
+    add(catalog::Sort::kName, "sort_name");
+    return out;
+  }
+
+  http::Response render(int status, std::string_view page, std::string title, const json::object& context,
+                        std::string_view active_category = {}, std::string_view search_text = {}) {
+    json::array nav;
+    for (const auto& c : categories_) {
+      nav.emplace_back(json::object{{"slug", c.slug},
+                                    {"name", pick(lang(), c.name)},
+                                    {"url", "/c/" + c.slug},
+                                    {"active", c.slug == active_category}});
+    }
+    const auto path = req_.path();
+    json::object layout{{"lang", code(lang())},
+                        {"title", std::move(title)},
+                        {"css_url", site_.css_url},
+                        {"cart_count", 0},
+                        {"query", std::string(search_text)},
+                        {"categories", std::move(nav)},
+                        {"lang_switch", json::object{{"ko_url", link_with(path, pairs_, "lang", "ko")},
+                                                     {"en_url", link_with(path, pairs_, "lang", "en")},
+                                                     {"is_ko", lang() == Lang::kKo},
+                                                     {"is_en", lang() == Lang::kEn}}},
+                        {"t", t()}};
+    auto r = http::Response::html(status, site_.templates->render_page(page, context, std::move(layout)));
+    detail::remember_lang(r, choice_, req_.secure);
+    r.set("Vary", "Accept-Language, Cookie");
+    provenance_.apply(r);
+    return r;
+  }
+
+  http::Response not_found(std::string message) {
+    json::object ctx{{"t", t()}, {"message", std::move(message)}, {"home_url", "/"}};
+    return render(404, "not_found", std::string(tr(lang(), "not_found_title")), ctx);
+  }
+
+  http::Response bad_request(const std::string& message) {
+    json::object ctx{{"t", t()}, {"message", message}};
+    return render(400, "error", std::string(tr(lang(), "error_title")), ctx);
+  }
+
+  std::optional<std::string> param(std::string_view name) const {
+    for (const auto& [k, v] : pairs_) {
+      if (k == name) return v;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  const Site& site_;
+  const http::Request& req_;
+  LangChoice choice_;
+  QueryPairs pairs_;
+  Provenance provenance_;
+  std::vector<catalog::Category> categories_;
+};
+
+std::string site_title(Lang lang, std::string_view page) {
+  return page.empty() ? std::string(tr(lang, "site_name")) : fmt::format("{} · {}", page, tr(lang, "site_name"));
+}
+
+// A page that could not reach the database: a short apology, 503, and the shopper may retry.
+http::Response unavailable_page(const http::Request& req) {
+  const auto lang = detail::choose_lang(req).lang;
+  auto r = http::Response::html(
+      503, fmt::format("<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>{}</title><h1>{}</h1><p>{}</p>"
+                       "<p><a href=\"{}\">{}</a></p></html>",
+                       code(lang), tr(lang, "error_title"), tr(lang, "error_title"), tr(lang, "unavailable_message"),
+                       "/", tr(lang, "back_home")));
+  r.set("Retry-After", "1");
+  return r;
+}
+
+template <class F>
+Task<http::Response> guarded(const http::Request& req, F&& body) {
+  try {
+    co_return co_await body();
+  } catch (const db::Error& e) {
+    spdlog::warn("{} {}: database unavailable: {}", http::to_string(req.method), req.target, e.what());
+  }
+  co_return unavailable_page(req);
+}
+
+Task<http::Response> home(const Site& site, http::Request& req) {
+  PageContext page(site, req);
+  co_await page.load_categories();
+
+  catalog::ListingQuery featured;
+  featured.featured_only = true;
+  featured.per_page = kShelfSize;
+  catalog::ListingQuery fresh;
+  fresh.per_page = kShelfSize;
+  auto f = co_await site.catalog->list(featured);
+  auto n = co_await site.catalog->list(fresh);
+  page.provenance().add(f);
+  page.provenance().add(n);
+
+  json::array categories;
+  const auto& palette = catalog::palette();
+  std::size_t i = 0;
+  for (const auto& c : page.categories()) {
+    const auto& color = palette[(i++ * 3) % palette.size()];
+    categories.emplace_back(json::object{{"slug", c.slug},
+                                         {"name", pick(page.lang(), c.name)},
+                                         {"url", "/c/" + c.slug},
+                                         {"count", format_count(c.count)},
+                                         {"image_url", catalog::image_url(c.slug, 0, color.code)}});
+  }
+  json::object ctx{{"t", page.t()}, {"categories", std::move(categories)}};
+  if (auto l = catalog::listing_from_json(f.body)) ctx["featured"] = page.cards(*l);
+  if (auto l = catalog::listing_from_json(n.body)) ctx["new_arrivals"] = page.cards(*l);
+  co_return page.render(200, "home", site_title(page.lang(), ""), ctx);
+}
+
+json::object filters(const PageContext& page, const catalog::ListingQuery& q, std::string action_url,
+                     std::string_view category) {
+  json::array sizes;
+  for (auto s : catalog::sizes_for(category)) {
+    sizes.emplace_back(json::object{{"value", s}, {"selected", q.size && *q.size == s}});
+  }
+  json::array colors;
+  for (const auto& c : catalog::palette()) {
+    colors.emplace_back(json::object{{"code", c.code},
+                                     {"name", page.lang() == Lang::kKo ? c.name_ko : c.name_en},
+                                     {"hex_class", fmt::format("sw-{}", c.code)},
+                                     {"selected", q.color && *q.color == c.code}});
+  }
+  return json::object{{"action_url", std::move(action_url)},
+                      {"sizes", std::move(sizes)},
+                      {"colors", std::move(colors)},
+                      {"min_price", q.min_price ? std::to_string(*q.min_price) : ""},
+                      {"max_price", q.max_price ? std::to_string(*q.max_price) : ""},
+                      {"sorts", page.sorts(q.sort, !q.terms.empty())}};
+}
+
+Task<http::Response> category_page(const Site& site, http::Request& req) {
+  PageContext page(site, req);
+  co_await page.load_categories();
+  const std::string slug = req.path_params[0];
+  const auto* category = page.category(slug);
+  if (!category) co_return page.not_found(std::string(tr(page.lang(), "not_found_message")));
+
+  auto query = catalog::parse_listing_query(
+      [&](std::string_view name) -> std::optional<std::string> {
+        if (name == "category") return slug;
+        if (name == "q") return std::nullopt;
+        return page.param(name);
+      },
+      kPageSize);
+  if (!query) co_return page.bad_request(query.error().message);
+  query->name_in_korean = page.lang() == Lang::kKo;
+
+  auto s = co_await site.catalog->list(*query);
+  page.provenance().add(s);
+  auto listing = catalog::listing_from_json(s.body);
+  if (!listing) throw std::runtime_error(listing.error());
+
+  const std::string name = pick(page.lang(), category->name);
+  json::object ctx{{"t", page.t()},
+                   {"category", json::object{{"slug", slug}, {"name", name}, {"url", "/c/" + slug}}},
+                   {"products", page.cards(*listing)},
+                   {"total", listing->total},
+                   {"total_text", tr_n(page.lang(), "items_count", listing->total)},
+                   {"empty", listing->items.empty()},
+                   {"filters", filters(page, *query, "/c/" + slug, slug)},
+                   {"pagination", page.pagination(*listing)}};
+  co_return page.render(200, "category", site_title(page.lang(), name), ctx, slug);
+}
+
+Task<http::Response> search_page(const Site& site, http::Request& req) {
+  PageContext page(site, req);
+  co_await page.load_categories();
+  auto query = catalog::parse_listing_query([&](std::string_view name) { return page.param(name); }, kPageSize);
+  if (!query) co_return page.bad_request(query.error().message);
+  query->name_in_korean = page.lang() == Lang::kKo;
+  const std::string text = page.param("q").value_or("");
+
+  json::object ctx{{"t", page.t()}, {"q", text}, {"action_url", "/search"}};
+  catalog::Listing listing;
+  if (!query->terms.empty()) {
+    auto s = co_await site.catalog->list(*query);
+    page.provenance().add(s);
+    auto parsed = catalog::listing_from_json(s.body);
+    if (!parsed) throw std::runtime_error(parsed.error());
+    listing = std::move(*parsed);
+  }
+  ctx["products"] = page.cards(listing);
+  ctx["total"] = listing.total;
+  ctx["total_text"] = tr_n(page.lang(), "items_count", listing.total);
+  ctx["empty"] = listing.items.empty();
+  ctx["pagination"] = page.pagination(listing);
+  ctx["sorts"] = page.sorts(query->sort, true);
+  ctx["filters"] = filters(page, *query, "/search", "");
+  json::array suggestions;
+  for (std::string_view popular : {"항공 점퍼", "flight jacket", "니트", "jeans", "스니커즈"}) {
+    suggestions.emplace_back(json::object{{"label", popular}, {"url", "/search?q=" + http::url_encode(popular)}});
+  }
+  for (const auto& c : page.categories()) {
+    suggestions.emplace_back(json::object{{"label", pick(page.lang(), c.name)}, {"url", "/c/" + c.slug}});
+  }
+  ctx["suggestions"] = std::move(suggestions);
+  const std::string title = text.empty() ? std::string(tr(page.lang(), "search_button")) : fmt::format("\"{}\"", text);
+  co_return page.render(200, "search", site_title(page.lang(), title), ctx, {}, text);
+}
+
+Task<http::Response> product_page(const Site& site, http::Request& req) {
+  PageContext page(site, req);
+  co_await page.load_categories();
+  auto s = co_await site.catalog->product_by_slug(req.path_params[0]);
+  page.provenance().add(s);
+  if (!s.found) co_return page.not_found(std::string(tr(page.lang(), "not_found_message")));
+  auto product = catalog::product_from_json(s.body);
+  if (!product) throw std::runtime_error(product.error());
+  const auto& p = *product;
+
+  std::vector<std::string> colors;
+  for (const auto& v : p.variants) {
+    if (std::find(colors.begin(), colors.end(), v.color) == colors.end()) colors.push_back(v.color);
+  }
+  std::string selected = colors.empty() ? std::string("black") : colors.front();
+  if (auto c = page.param("color"); c && std::find(colors.begin(), colors.end(), *c) != colors.end()) selected = *c;
+
+  json::array color_items;
+  for (const auto& c : colors) {
+    color_items.emplace_back(json::object{{"code", c},
+                                          {"name", color_name(page.lang(), c)},
+                                          {"hex_class", "sw-" + c},
+                                          {"url", link_with(req.path(), page.pairs(), "color", c, {"lang"})},
+                                          {"selected", c == selected}});
+  }
+  json::array sizes;
+  json::array sku_options;
+  bool any_in_stock = false;
+  for (const auto& v : p.variants) {
+    if (v.color != selected) continue;
+    any_in_stock = any_in_stock || v.stock > 0;
+    sizes.emplace_back(json::object{{"size", v.size},
+                                    {"sku", v.sku},
+                                    {"stock_text", stock_text(page.lang(), v.stock)},
+                                    {"in_stock", v.stock > 0},
+                                    {"low", v.stock > 0 && v.stock <= 3}});
+    if (v.stock > 0) sku_options.emplace_back(json::object{{"sku", v.sku}, {"label", v.size}});
+  }
+  const std::string name = pick(page.lang(), p.name);
+  json::object product_ctx{
+      {"id", p.id},
+      {"name", name},
+      {"description", pick(page.lang(), p.description)},
+      {"price_text", format_krw(p.price)},
+      {"category", json::object{{"name", page.category_name(p.category)}, {"url", "/c/" + p.category}}},
+      {"image_url", catalog::image_url(p.category, p.id, selected)},
+      {"colors", std::move(color_items)},
+      {"selected_color_name", color_name(page.lang(), selected)},
+      {"sizes", std::move(sizes)},
+      {"any_in_stock", any_in_stock},
+      {"sku_options", std::move(sku_options)}};
+  json::object ctx{{"t", page.t()}, {"product", std::move(product_ctx)}};
+  co_return page.render(200, "product", site_title(page.lang(), name), ctx, p.category);
+}
+
+}  // namespace
+
+void add_page_routes(http::Router& router, const Site& site) {
+  auto route = [&](std::string pattern, Task<http::Response> (*fn)(const Site&, http::Request&)) {
+    router.add(http::Method::kGet, std::move(pattern), [site, fn](http::Request& req) -> Task<http::Response> {
+      co_return co_await guarded(req, [&]() { return fn(site, req); });
+    });
+  };
+  route("/", home);
+  route("/c/{category}", category_page);
+  route("/search", search_page);
+  route("/p/{slug}", product_page);
+}
+
+http::Response not_found_page(const Site& site, const http::Request& req) {
+  // Rendered without a database round trip: the navigation is left out rather than risking a slow 404.
+  const auto lang = detail::choose_lang(req).lang;
+  json::object ctx{{"t", cached_strings(lang)}, {"message", tr(lang, "not_found_message")}, {"home_url", "/"}};
+  json::object layout{{"lang", code(lang)},
+                      {"title", site_title(lang, tr(lang, "not_found_title"))},
+                      {"css_url", site.css_url},
+                      {"cart_count", 0},
+                      {"query", ""},
+                      {"categories", json::array{}},
+                      {"lang_switch", json::object{{"ko_url", "/?lang=ko"},
+                                                   {"en_url", "/?lang=en"},
+                                                   {"is_ko", lang == Lang::kKo},
+                                                   {"is_en", lang == Lang::kEn}}},
+                      {"t", cached_strings(lang)}};
+  return http::Response::html(404, site.templates->render_page("not_found", ctx, std::move(layout)));
+}
+
+}  // namespace mc::web
