@@ -46,6 +46,8 @@ function(myclothes_tests level)
     target_link_libraries(${target} PRIVATE ${lib} GTest::gmock GTest::gtest_main myclothes_options
                                             myclothes_warnings)
     target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/src ${CMAKE_SOURCE_DIR}/tests)
+    target_compile_definitions(${target} PRIVATE MYCLOTHES_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+    string(REPLACE ";" "\\;" labels "${labels}")
     gtest_discover_tests(${target} PROPERTIES LABELS "${labels}" DISCOVERY_TIMEOUT 60)
   endforeach()
 endfunction()
