@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "cache/cache.hpp"
 #include "catalog/json.hpp"
 #include "catalog/query.hpp"
@@ -24,38 +26,44 @@ Task<std::int64_t> CatalogService::version() {
   co_return co_await cache_.store().get_counter(std::string(kVersionKey));
 }
 
+// GCC 12 miscompiles temporaries with non-trivial destructors inside a co_await expression (a lambda
+// capturing a string is destroyed twice), so keys and loaders are named locals throughout.
 Task<Served> CatalogService::categories() {
-  const auto key = fmt::format("mc:categories:{}", co_await version());
-  auto f = co_await cache_.get_or_load(key, config_.listing_ttl, [this]() -> Task<cache::Loaded> {
+  const std::int64_t v = co_await version();
+  std::string key = fmt::format("mc:categories:{}", v);
+  cache::Loader load = [this]() -> Task<cache::Loaded> {
     auto r = co_await repository_.categories();
     co_return cache::Loaded{to_json(r.value), r.served_by, true};
-  });
+  };
+  auto f = co_await cache_.get_or_load(std::move(key), config_.listing_ttl, std::move(load));
   co_return served(std::move(f));
 }
 
 Task<Served> CatalogService::product(std::int64_t id) {
-  auto f = co_await cache_.get_or_load(fmt::format("mc:product:{}", id), config_.product_ttl,
-                                       [this, id]() -> Task<cache::Loaded> {
-                                         auto r = co_await repository_.product(id);
-                                         if (!r.value) co_return cache::Loaded{"", r.served_by, false};
-                                         co_return cache::Loaded{to_json(*r.value), r.served_by, true};
-                                       });
+  std::string key = fmt::format("mc:product:{}", id);
+  cache::Loader load = [this, id]() -> Task<cache::Loaded> {
+    auto r = co_await repository_.product(id);
+    if (!r.value) co_return cache::Loaded{"", r.served_by, false};
+    co_return cache::Loaded{to_json(*r.value), r.served_by, true};
+  };
+  auto f = co_await cache_.get_or_load(std::move(key), config_.product_ttl, std::move(load));
   co_return served(std::move(f));
 }
 
 Task<Served> CatalogService::product_by_slug(std::string slug) {
-  auto f = co_await cache_.get_or_load(fmt::format("mc:slug:{}", slug), config_.product_ttl,
-                                       [this, slug]() -> Task<cache::Loaded> {
-                                         auto r = co_await repository_.product_id_by_slug(slug);
-                                         if (!r.value) co_return cache::Loaded{"", r.served_by, false};
-                                         co_return cache::Loaded{std::to_string(*r.value), r.served_by, true};
-                                       });
+  std::string key = fmt::format("mc:slug:{}", slug);
+  cache::Loader load = [this, slug]() -> Task<cache::Loaded> {
+    auto r = co_await repository_.product_id_by_slug(slug);
+    if (!r.value) co_return cache::Loaded{"", r.served_by, false};
+    co_return cache::Loaded{std::to_string(*r.value), r.served_by, true};
+  };
+  auto f = co_await cache_.get_or_load(std::move(key), config_.product_ttl, std::move(load));
   if (!f.found) co_return served(std::move(f));
   std::int64_t id = 0;
-  try {
-    id = std::stoll(f.value);
-  } catch (const std::exception&) {
-    co_return Served{"", false, f.hit, f.hit ? "none" : f.origin};
+  const auto* end = f.value.data() + f.value.size();
+  if (std::from_chars(f.value.data(), end, id).ptr != end) {
+    f.found = false;
+    co_return served(std::move(f));
   }
   auto doc = co_await product(id);
   // The page came from the cache only if both steps did; X-DB names the database if either step used one.
@@ -65,11 +73,13 @@ Task<Served> CatalogService::product_by_slug(std::string slug) {
 }
 
 Task<Served> CatalogService::list(const ListingQuery& query) {
-  const auto key = fmt::format("mc:list:{}:{}", co_await version(), canonical_key(query));
-  auto f = co_await cache_.get_or_load(key, config_.listing_ttl, [this, query]() -> Task<cache::Loaded> {
+  const std::int64_t v = co_await version();
+  std::string key = fmt::format("mc:list:{}:{}", v, canonical_key(query));
+  cache::Loader load = [this, query]() -> Task<cache::Loaded> {
     auto r = co_await repository_.list(query);
     co_return cache::Loaded{to_json(r.value), r.served_by, true};
-  });
+  };
+  auto f = co_await cache_.get_or_load(std::move(key), config_.listing_ttl, std::move(load));
   co_return served(std::move(f));
 }
 
