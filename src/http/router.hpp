@@ -23,6 +23,9 @@ class Router {
   // Fills req.path_params on success. GET routes also answer HEAD.
   Match match(Request& req) const;
 
+  // The methods some route accepts for `path`, for a 405's Allow header: "GET, HEAD, POST" ("" if none).
+  std::string allowed_methods(std::string_view path) const;
+
  private:
   struct Route {
     Method method;
