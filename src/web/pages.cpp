@@ -239,8 +239,10 @@ Task<http::Response> home(const Site& site, http::Request& req) {
 
 json::object filters(const PageContext& page, const catalog::ListingQuery& q, std::string action_url,
                      std::string_view category) {
+  // A category offers its own sizes; search spans categories, so it offers the clothing sizes.
+  const auto* info = catalog::find_category(category.empty() ? std::string_view("tops") : category);
   json::array sizes;
-  for (auto s : catalog::sizes_for(category)) {
+  for (auto s : info ? info->sizes : std::span<const std::string_view>{}) {
     sizes.emplace_back(json::object{{"value", s}, {"selected", q.size && *q.size == s}});
   }
   json::array colors;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <kainjow/mustache.hpp>
@@ -52,13 +53,15 @@ struct Templates::Impl {
   std::map<std::string, std::string, std::less<>> sources;
   std::map<std::string, mustache, std::less<>> compiled;
 
-  data with_partials(const boost::json::object& context) const {
+  data partials{data::type::object};  // only the templates some template includes with {{> name}}
+
+  // Partials sit below the page's data on the context stack: a data key never resolves to a template,
+  // and a template name shadows no data key.
+  std::string render(mustache& m, const boost::json::object& context) {
     data d = to_data(context);
-    for (const auto& [name, text] : sources) {
-      const std::string* body = &text;
-      d.set(name, partial{[body] { return *body; }});
-    }
-    return d;
+    kainjow::mustache::context<std::string> ctx{&partials};
+    ctx.push(&d);
+    return m.render(ctx);
   }
 };
 
@@ -80,6 +83,15 @@ Expected<std::shared_ptr<Templates>, std::string> Templates::load(const std::str
     if (!m.is_valid()) return Unexpected(fmt::format("templates: {}: {}", entry.path().string(), m.error_message()));
     t->impl_->compiled.emplace(name, std::move(m));
   }
+  for (const auto& [name, text] : t->impl_->sources) {
+    const bool included = std::any_of(t->impl_->sources.begin(), t->impl_->sources.end(), [&](const auto& other) {
+      return other.second.find("{{> " + name + "}}") != std::string::npos ||
+             other.second.find("{{>" + name + "}}") != std::string::npos;
+    });
+    if (!included) continue;
+    const std::string* body = &text;
+    t->impl_->partials.set(name, partial{[body] { return *body; }});
+  }
   if (!t->impl_->compiled.contains("layout"))
     return Unexpected(fmt::format("templates: {}/layout.mustache missing", dir));
   return t;
@@ -88,7 +100,7 @@ Expected<std::shared_ptr<Templates>, std::string> Templates::load(const std::str
 std::string Templates::render(std::string_view name, const boost::json::object& context) {
   auto it = impl_->compiled.find(name);
   if (it == impl_->compiled.end()) throw std::runtime_error(fmt::format("no template named {}", name));
-  return it->second.render(impl_->with_partials(context));
+  return impl_->render(it->second, context);
 }
 
 std::string Templates::render_page(std::string_view page, const boost::json::object& context,

@@ -1,0 +1,196 @@
+#include "web/i18n.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <unordered_map>
+
+namespace mc::web {
+namespace {
+
+struct Entry {
+  std::string_view key;
+  std::string_view ko;
+  std::string_view en;
+};
+
+// Placeholders: {n} (a formatted count, see tr_n) and {q} (the search text).
+constexpr std::array kStrings = std::to_array<Entry>({
+    {"site_name", "MyClothes", "MyClothes"},
+    {"tagline", "매일 입는 옷을 더 좋게", "Everyday clothes, made better"},
+    {"skip_to_content", "본문 바로가기", "Skip to content"},
+    {"search_placeholder", "상품을 검색해 보세요 (예: 항공 점퍼)", "Search products (e.g. flight jacket)"},
+    {"search_button", "검색", "Search"},
+    {"search_results", "검색 결과", "Search results"},
+    {"categories", "카테고리", "Categories"},
+    {"shop_by_category", "카테고리별 쇼핑", "Shop by category"},
+    {"featured", "추천 상품", "Featured"},
+    {"new_arrivals", "신상품", "New arrivals"},
+    {"view_all", "전체 보기", "View all"},
+    {"home", "홈", "Home"},
+    {"cart", "장바구니", "Cart"},
+    {"account", "마이페이지", "My account"},
+    {"login", "로그인", "Log in"},
+    {"filter", "필터", "Filters"},
+    {"size", "사이즈", "Size"},
+    {"color", "색상", "Colour"},
+    {"price", "가격", "Price"},
+    {"min_price", "최소 가격", "Min price"},
+    {"max_price", "최대 가격", "Max price"},
+    {"apply", "적용", "Apply"},
+    {"reset", "초기화", "Reset"},
+    {"sort", "정렬", "Sort by"},
+    {"sort_relevance", "관련도순", "Relevance"},
+    {"sort_new", "신상품순", "Newest"},
+    {"sort_price_asc", "낮은 가격순", "Price: low to high"},
+    {"sort_price_desc", "높은 가격순", "Price: high to low"},
+    {"sort_name", "이름순", "Name"},
+    {"prev", "이전", "Previous"},
+    {"next", "다음", "Next"},
+    {"page", "페이지", "Page"},
+    {"pagination", "페이지 이동", "Pages"},
+    {"breadcrumb", "현재 위치", "Breadcrumb"},
+    {"items_count", "{n}개 상품", "{n} items"},
+    {"no_results_title", "검색 결과가 없습니다", "No results found"},
+    {"no_results_help", "맞춤법을 확인하거나, 더 짧고 일반적인 단어로 다시 검색해 보세요.",
+     "Check the spelling, or try fewer or more general words."},
+    {"try_these", "이런 검색어나 카테고리는 어떠세요?", "Try a popular search or browse a category"},
+    {"results_for", "‘{q}’ 검색 결과", "Results for “{q}”"},
+    {"no_products", "조건에 맞는 상품이 없습니다", "No products match these filters"},
+    {"no_products_help", "필터를 줄이거나 초기화해 보세요.", "Remove a filter or reset them all."},
+    {"sold_out", "품절", "Sold out"},
+    {"left_n", "{n}개 남음", "{n} left"},
+    {"in_stock", "재고 있음", "In stock"},
+    {"add_to_cart", "장바구니 담기", "Add to cart"},
+    {"cart_coming_soon", "장바구니 기능은 곧 열립니다.", "The cart is coming soon."},
+    {"select_size", "사이즈를 선택하세요", "Select a size"},
+    {"not_found_title", "페이지를 찾을 수 없습니다", "Page not found"},
+    {"not_found_message", "요청하신 페이지가 없거나 다른 곳으로 옮겨졌습니다.",
+     "The page you are looking for does not exist or has moved."},
+    {"back_home", "홈으로 돌아가기", "Back to the home page"},
+    {"error_title", "문제가 발생했습니다", "Something went wrong"},
+    {"error_help", "잠시 후 다시 시도해 주세요.", "Please try again in a moment."},
+    {"unavailable_message", "지금은 상품 정보를 불러올 수 없습니다. 잠시 후 다시 시도해 주세요.",
+     "We cannot load the catalogue right now. Please try again in a moment."},
+    {"description", "상품 설명", "Description"},
+    {"language", "언어", "Language"},
+    {"all_products", "전체 상품", "All products"},
+    {"hero_eyebrow", "새 시즌 아우터", "New season outerwear"},
+    {"hero_title", "가볍고 따뜻한 항공 점퍼", "Light, warm flight jackets"},
+    {"hero_text", "MA-1 항공 점퍼부터 매일 입는 티셔츠까지, 지금 가장 많이 찾는 옷을 만나 보세요.",
+     "From MA-1 bombers to everyday tees: the pieces everyone is looking for right now."},
+    {"hero_cta", "아우터 보기", "Shop outerwear"},
+    {"hero_cta_search", "항공 점퍼 찾기", "Find flight jackets"},
+    {"hero_search_url", "/search?q=%ED%95%AD%EA%B3%B5+%EC%A0%90%ED%8D%BC", "/search?q=flight+jacket"},
+    {"footer_note", "MyClothes는 확장 가능한 웹 아키텍처를 보여 주는 데모 스토어입니다.",
+     "MyClothes is a demo store that shows a scalable web architecture."},
+});
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals_prefix(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != prefix[i]) return false;
+  }
+  return true;
+}
+
+// A language range "ko" matches "ko" and "ko-KR" but not "kok" (Konkani).
+bool is_korean(std::string_view range) {
+  return iequals_prefix(range, "ko") && (range.size() == 2 || range[2] == '-' || range[2] == '_');
+}
+
+// The q weight of one Accept-Language entry's parameters ("q=0.8"); 1 when absent, nullopt when malformed.
+std::optional<double> weight(std::string_view params) {
+  double q = 1.0;
+  while (!params.empty()) {
+    const auto semi = params.find(';');
+    auto param = trim(params.substr(0, semi));
+    params = semi == std::string_view::npos ? std::string_view{} : params.substr(semi + 1);
+    if (!iequals_prefix(param, "q=")) continue;
+    param.remove_prefix(2);
+    // q is at most 1 with up to three decimals (RFC 9110 §12.4.2): parse it as thousandths.
+    int whole = 0;
+    auto [p, ec] = std::from_chars(param.data(), param.data() + param.size(), whole);
+    if (ec != std::errc() || whole < 0 || whole > 1) return std::nullopt;
+    int thousandths = 0;
+    if (p != param.data() + param.size()) {
+      if (*p != '.') return std::nullopt;
+      ++p;
+      int digits = 0;
+      for (; p != param.data() + param.size(); ++p, ++digits) {
+        if (*p < '0' || *p > '9' || digits >= 3) return std::nullopt;
+        thousandths = thousandths * 10 + (*p - '0');
+      }
+      for (; digits < 3; ++digits) thousandths *= 10;
+    }
+    q = whole + thousandths / 1000.0;
+    if (q > 1.0) return std::nullopt;
+  }
+  return q;
+}
+
+}  // namespace
+
+Lang parse_lang(std::string_view text) { return is_korean(trim(text)) ? Lang::kKo : Lang::kEn; }
+
+std::optional<Lang> find_lang(std::string_view text) {
+  if (text.size() != 2) return std::nullopt;
+  if (iequals_prefix(text, "ko")) return Lang::kKo;
+  if (iequals_prefix(text, "en")) return Lang::kEn;
+  return std::nullopt;
+}
+
+std::string_view code(Lang lang) { return lang == Lang::kKo ? "ko" : "en"; }
+
+std::string_view tr(Lang lang, std::string_view key) {
+  static const auto index = [] {
+    std::unordered_map<std::string_view, const Entry*> m;
+    for (const auto& e : kStrings) m.emplace(e.key, &e);
+    return m;
+  }();
+  auto it = index.find(key);
+  if (it == index.end()) return key;
+  return lang == Lang::kKo ? it->second->ko : it->second->en;
+}
+
+const std::vector<std::string_view>& string_keys() {
+  static const std::vector<std::string_view> keys = [] {
+    std::vector<std::string_view> out;
+    out.reserve(kStrings.size());
+    for (const auto& e : kStrings) out.push_back(e.key);
+    return out;
+  }();
+  return keys;
+}
+
+std::string lang_from_accept_language(std::string_view header) {
+  // Bounded: a header longer than this is not a browser's and is read only in part.
+  constexpr std::size_t kMaxEntries = 32;
+  double best_q = 0.0;
+  bool best_ko = false;
+  for (std::size_t n = 0; n < kMaxEntries && !header.empty(); ++n) {
+    const auto comma = header.find(',');
+    const auto entry = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    const auto semi = entry.find(';');
+    const auto range = trim(entry.substr(0, semi));
+    if (range.empty()) continue;
+    const auto q = weight(semi == std::string_view::npos ? std::string_view{} : entry.substr(semi + 1));
+    if (!q || *q <= 0.0) continue;
+    if (*q > best_q) {
+      best_q = *q;
+      best_ko = is_korean(range);
+    }
+  }
+  return best_ko ? "ko" : "en";
+}
+
+}  // namespace mc::web
