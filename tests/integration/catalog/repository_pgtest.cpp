@@ -124,17 +124,32 @@ TEST_F(CatalogRepositoryTest, EveryShapeKeepsItsPromises) {
       EXPECT_LE(static_cast<std::int64_t>(l.items.size()), l.total);
       for (std::size_t i = 0; i < l.items.size(); ++i) {
         const auto& s = l.items[i];
-        if (q.category) EXPECT_EQ(s.category, *q.category);
-        if (q.min_price) EXPECT_GE(s.price, *q.min_price);
-        if (q.max_price) EXPECT_LE(s.price, *q.max_price);
-        if (q.color) EXPECT_NE(std::find(s.colors.begin(), s.colors.end(), *q.color), s.colors.end());
-        if (q.size || q.color) EXPECT_TRUE(s.in_stock);
+        if (q.category) {
+          EXPECT_EQ(s.category, *q.category);
+        }
+        if (q.min_price) {
+          EXPECT_GE(s.price, *q.min_price);
+        }
+        if (q.max_price) {
+          EXPECT_LE(s.price, *q.max_price);
+        }
+        if (q.color) {
+          EXPECT_NE(std::find(s.colors.begin(), s.colors.end(), *q.color), s.colors.end());
+        }
+        if (q.size || q.color) {
+          EXPECT_TRUE(s.in_stock);
+        }
         if (i == 0) continue;
         const auto& prev = l.items[i - 1];
-        if (sort == Sort::kPriceAsc) EXPECT_LE(prev.price, s.price);
-        if (sort == Sort::kPriceDesc) EXPECT_GE(prev.price, s.price);
-        if (sort == Sort::kName)
+        if (sort == Sort::kPriceAsc) {
+          EXPECT_LE(prev.price, s.price);
+        }
+        if (sort == Sort::kPriceDesc) {
+          EXPECT_GE(prev.price, s.price);
+        }
+        if (sort == Sort::kName) {
           EXPECT_LE(q.name_in_korean ? prev.name.ko : prev.name.en, q.name_in_korean ? s.name.ko : s.name.en);
+        }
       }
     }
   }
