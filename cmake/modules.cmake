@@ -47,7 +47,13 @@ function(myclothes_tests level)
                                             myclothes_warnings)
     target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/src ${CMAKE_SOURCE_DIR}/tests)
     target_compile_definitions(${target} PRIVATE MYCLOTHES_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
-    string(REPLACE ";" "\\;" labels "${labels}")
-    gtest_discover_tests(${target} PROPERTIES LABELS "${labels}" DISCOVERY_TIMEOUT 60)
+    # Labels are set by a second include file that runs after the discovered tests are defined: a list
+    # value (e.g. "integration;pg") does not survive gtest_discover_tests' PROPERTIES.
+    gtest_discover_tests(${target} DISCOVERY_TIMEOUT 60 TEST_LIST ${target}_TESTS)
+    set(label_file ${CMAKE_CURRENT_BINARY_DIR}/${target}_labels.cmake)
+    file(WRITE ${label_file} "foreach(t IN LISTS ${target}_TESTS)\n"
+                             "  set_tests_properties(\"\${t}\" PROPERTIES LABELS \"${labels}\")\n"
+                             "endforeach()\n")
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${label_file})
   endforeach()
 endfunction()
