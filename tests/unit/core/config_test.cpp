@@ -59,5 +59,14 @@ TEST(Config, MissingFileIsAnError) {
   EXPECT_FALSE(load_config(s));
 }
 
+TEST(Config, TheShippedExampleLoads) {
+  ConfigSources s;
+  s.file = std::string(MYCLOTHES_SOURCE_DIR) + "/deploy/local/myclothes.toml";
+  auto c = load_config(s);
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->redis.port, 56379);
+  EXPECT_TRUE(c->db.replicas.empty());
+}
+
 }  // namespace
 }  // namespace mc
