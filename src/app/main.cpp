@@ -24,6 +24,7 @@
 #include "db/migrate.hpp"
 #include "http/server.hpp"
 #include "redis/client.hpp"
+#include "web/page_memo.hpp"
 #include "web/site.hpp"
 #include "web/templates.hpp"
 
@@ -108,9 +109,14 @@ int serve(const Config& config) {
       spdlog::error("{}", templates.error());
       return kExitFailure;
     }
-    w->site = web::Site{
-        &config,    css_url,  w->catalog.get(), w->db.get(), [r = w->redis.get()] { return r && r->connected(); },
-        *templates, lifecycle};
+    w->site = web::Site{&config,
+                        css_url,
+                        w->catalog.get(),
+                        w->db.get(),
+                        [r = w->redis.get()] { return r && r->connected(); },
+                        *templates,
+                        lifecycle,
+                        std::make_shared<web::PageMemo>()};
     auto router = web::make_router(w->site);
     http::MiddlewareOptions mw{config.server.instance_id, config.server.az,
                                [site = &w->site](const http::Request& req) { return web::not_found_page(*site, req); }};

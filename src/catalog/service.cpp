@@ -29,6 +29,8 @@ Task<std::int64_t> CatalogService::version() {
 // GCC 12 miscompiles temporaries with non-trivial destructors inside a co_await expression (a lambda
 // capturing a string is destroyed twice), so keys and loaders are named locals throughout.
 Task<Served> CatalogService::categories() {
+  const auto now = std::chrono::steady_clock::now();
+  if (categories_ && now < categories_->until) co_return Served{categories_->body, true, true, "none"};
   const std::int64_t v = co_await version();
   std::string key = fmt::format("mc:categories:{}", v);
   cache::Loader load = [this]() -> Task<cache::Loaded> {
@@ -36,6 +38,7 @@ Task<Served> CatalogService::categories() {
     co_return cache::Loaded{to_json(r.value), r.served_by, true};
   };
   auto f = co_await cache_.get_or_load(std::move(key), config_.listing_ttl, std::move(load));
+  if (f.found) categories_ = HeldCategories{f.value, now + kCategoriesHold};
   co_return served(std::move(f));
 }
 
@@ -51,6 +54,12 @@ Task<Served> CatalogService::product(std::int64_t id) {
 }
 
 Task<Served> CatalogService::product_by_slug(std::string slug) {
+  const auto now = std::chrono::steady_clock::now();
+  if (auto held = slugs_.find(slug); held != slugs_.end() && now < held->second.until) {
+    auto doc = co_await product(held->second.id);
+    if (doc.found) co_return doc;
+    slugs_.erase(slug);  // the product went away: ask again below
+  }
   std::string key = fmt::format("mc:slug:{}", slug);
   cache::Loader load = [this, slug]() -> Task<cache::Loaded> {
     auto r = co_await repository_.product_id_by_slug(slug);
@@ -65,6 +74,8 @@ Task<Served> CatalogService::product_by_slug(std::string slug) {
     f.found = false;
     co_return served(std::move(f));
   }
+  if (slugs_.size() >= kSlugEntries) slugs_.clear();
+  slugs_[slug] = HeldSlug{id, now + kSlugHold};
   auto doc = co_await product(id);
   // The page came from the cache only if both steps did; X-DB names the database if either step used one.
   doc.hit = doc.hit && f.hit;
@@ -84,6 +95,7 @@ Task<Served> CatalogService::list(const ListingQuery& query) {
 }
 
 Task<void> CatalogService::invalidate_product(std::int64_t id) {
+  categories_.reset();
   std::vector<std::string> keys{fmt::format("mc:product:{}", id)};
   co_await cache_.store().del(std::move(keys));
   co_await cache_.store().incr(std::string(kVersionKey));

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "catalog/model.hpp"
 #include "catalog/repository.hpp"
@@ -28,6 +31,11 @@ struct Served {
 //   mc:catalog:version            bumped by any catalog write; part of every listing key, so one write
 //   mc:list:{version}:{query}     makes every cached listing and search unreachable at once
 //   mc:categories:{version}
+//
+// Two things are also held in the thread itself, because every page needs them and they barely change:
+// the categories (the navigation; held for kCategoriesHold) and slug -> id (a product's slug never
+// changes; held for kSlugHold, at most kSlugEntries). Product documents and listings are read from the
+// cache every time, so a price or stock change shows at once.
 class CatalogService {
  public:
   CatalogService(CatalogRepository& repository, cache::CacheAside& cache, const CacheConfig& config);
@@ -42,6 +50,20 @@ class CatalogService {
 
  private:
   Task<std::int64_t> version();
+
+  static constexpr std::chrono::milliseconds kCategoriesHold{1000};
+  static constexpr std::chrono::seconds kSlugHold{60};
+  static constexpr std::size_t kSlugEntries = 20000;
+  struct HeldCategories {
+    std::string body;
+    std::chrono::steady_clock::time_point until;
+  };
+  struct HeldSlug {
+    std::int64_t id;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::optional<HeldCategories> categories_;
+  std::unordered_map<std::string, HeldSlug> slugs_;
 
   CatalogRepository& repository_;
   cache::CacheAside& cache_;

@@ -13,6 +13,7 @@
 #include "web/common.hpp"
 #include "web/format.hpp"
 #include "web/i18n.hpp"
+#include "web/page_memo.hpp"
 #include "web/templates.hpp"
 #include "web/url.hpp"
 
@@ -36,9 +37,11 @@ json::object strings(Lang lang) {
   return t;
 }
 
-const json::object& cached_strings(Lang lang) {
-  static const json::object ko = strings(Lang::kKo);
-  static const json::object en = strings(Lang::kEn);
+// {"t": every translated string}: the layer below every page's own data, built once per language and
+// never copied into a page's context.
+const json::object& shared_layer(Lang lang) {
+  static const json::object ko{{"t", strings(Lang::kKo)}};
+  static const json::object en{{"t", strings(Lang::kEn)}};
   return lang == Lang::kKo ? ko : en;
 }
 
@@ -61,15 +64,33 @@ class PageContext {
       : site_(site), req_(req), choice_(detail::choose_lang(req)), pairs_(query_pairs(req.query())) {}
 
   Lang lang() const { return choice_.lang; }
-  const json::object& t() const { return cached_strings(choice_.lang); }
   const QueryPairs& pairs() const { return pairs_; }
   Provenance& provenance() { return provenance_; }
 
   // The categories, for the navigation of every page (cached like any catalog read).
   Task<void> load_categories() {
     auto s = co_await site_.catalog->categories();
+    use(s);
+    if (site_.memo) {
+      if (const auto* c = site_.memo->categories(s.body)) categories_ = *c;
+    } else if (auto c = catalog::categories_from_json(s.body)) {
+      categories_ = std::move(*c);
+    }
+  }
+
+  // Every catalog document a page is made from passes through here: for X-Cache / X-DB, and as the
+  // identity of the page in the memo.
+  void use(const catalog::Served& s) {
     provenance_.add(s);
-    if (auto c = catalog::categories_from_json(s.body)) categories_ = std::move(*c);
+    sources_.push_back(s.body);
+  }
+
+  // The page as rendered before from the same documents, for the same address and language.
+  const std::string* remembered() {
+    if (!site_.memo) return nullptr;
+    memo_key_ = fmt::format("{}|{}", code(lang()), req_.target);
+    std::vector<std::string_view> views(sources_.begin(), sources_.end());
+    return site_.memo->find(memo_key_, views);
   }
   const std::vector<catalog::Category>& categories() const { return categories_; }
   const catalog::Category* category(std::string_view slug) const {
@@ -136,18 +157,25 @@ class PageContext {
                                     {"active", c.slug == active_category}});
     }
     const auto path = req_.path();
-    json::object layout{{"lang", code(lang())},
-                        {"title", std::move(title)},
-                        {"css_url", site_.css_url},
-                        {"cart_count", 0},
-                        {"query", std::string(search_text)},
-                        {"categories", std::move(nav)},
-                        {"lang_switch", json::object{{"ko_url", link_with(path, pairs_, "lang", "ko")},
-                                                     {"en_url", link_with(path, pairs_, "lang", "en")},
-                                                     {"is_ko", lang() == Lang::kKo},
-                                                     {"is_en", lang() == Lang::kEn}}},
-                        {"t", t()}};
-    auto r = http::Response::html(status, site_.templates->render_page(page, context, std::move(layout)));
+    json::object layout{
+        {"lang", code(lang())},
+        {"title", std::move(title)},
+        {"css_url", site_.css_url},
+        {"cart_count", 0},
+        {"query", std::string(search_text)},
+        {"categories", std::move(nav)},
+        {"lang_switch", json::object{{"ko_url", link_with(path, pairs_, "lang", "ko")},
+                                     {"en_url", link_with(path, pairs_, "lang", "en")},
+                                     {"is_ko", lang() == Lang::kKo},
+                                     {"is_en", lang() == Lang::kEn}}},
+    };
+    std::string html = site_.templates->render_page(page, context, std::move(layout), &shared_layer(lang()));
+    if (status == 200 && site_.memo && !memo_key_.empty()) site_.memo->remember(memo_key_, sources_, html);
+    return respond(status, std::move(html));
+  }
+
+  http::Response respond(int status, std::string html) {
+    auto r = http::Response::html(status, std::move(html));
     detail::remember_lang(r, choice_, req_.secure);
     r.set("Vary", "Accept-Language, Cookie");
     provenance_.apply(r);
@@ -155,12 +183,12 @@ class PageContext {
   }
 
   http::Response not_found(std::string message) {
-    json::object ctx{{"t", t()}, {"message", std::move(message)}, {"home_url", "/"}};
+    json::object ctx{{"message", std::move(message)}, {"home_url", "/"}};
     return render(404, "not_found", std::string(tr(lang(), "not_found_title")), ctx);
   }
 
   http::Response bad_request(const std::string& message) {
-    json::object ctx{{"t", t()}, {"message", message}};
+    json::object ctx{{"message", message}};
     return render(400, "error", std::string(tr(lang(), "error_title")), ctx);
   }
 
@@ -178,6 +206,8 @@ class PageContext {
   QueryPairs pairs_;
   Provenance provenance_;
   std::vector<catalog::Category> categories_;
+  std::vector<std::string> sources_;
+  std::string memo_key_;
 };
 
 std::string site_title(Lang lang, std::string_view page) {
@@ -217,8 +247,9 @@ Task<http::Response> home(const Site& site, http::Request& req) {
   fresh.per_page = kShelfSize;
   auto f = co_await site.catalog->list(featured);
   auto n = co_await site.catalog->list(fresh);
-  page.provenance().add(f);
-  page.provenance().add(n);
+  page.use(f);
+  page.use(n);
+  if (const auto* html = page.remembered()) co_return page.respond(200, *html);
 
   json::array categories;
   const auto& palette = catalog::palette();
@@ -231,7 +262,7 @@ Task<http::Response> home(const Site& site, http::Request& req) {
                                          {"count", format_count(c.count)},
                                          {"image_url", catalog::image_url(c.slug, 0, color.code)}});
   }
-  json::object ctx{{"t", page.t()}, {"categories", std::move(categories)}};
+  json::object ctx{{"categories", std::move(categories)}};
   if (auto l = catalog::listing_from_json(f.body)) ctx["featured"] = page.cards(*l);
   if (auto l = catalog::listing_from_json(n.body)) ctx["new_arrivals"] = page.cards(*l);
   co_return page.render(200, "home", site_title(page.lang(), ""), ctx);
@@ -278,13 +309,13 @@ Task<http::Response> category_page(const Site& site, http::Request& req) {
   query->name_in_korean = page.lang() == Lang::kKo;
 
   auto s = co_await site.catalog->list(*query);
-  page.provenance().add(s);
+  page.use(s);
+  if (const auto* html = page.remembered()) co_return page.respond(200, *html);
   auto listing = catalog::listing_from_json(s.body);
   if (!listing) throw std::runtime_error(listing.error());
 
   const std::string name = pick(page.lang(), category->name);
-  json::object ctx{{"t", page.t()},
-                   {"category", json::object{{"slug", slug}, {"name", name}, {"url", "/c/" + slug}}},
+  json::object ctx{{"category", json::object{{"slug", slug}, {"name", name}, {"url", "/c/" + slug}}},
                    {"products", page.cards(*listing)},
                    {"total", listing->total},
                    {"total_text", tr_n(page.lang(), "items_count", listing->total)},
@@ -302,12 +333,16 @@ Task<http::Response> search_page(const Site& site, http::Request& req) {
   query->name_in_korean = page.lang() == Lang::kKo;
   const std::string text = page.param("q").value_or("");
 
-  json::object ctx{{"t", page.t()}, {"q", text}, {"action_url", "/search"}};
+  catalog::Served found;
+  if (!query->terms.empty()) {
+    found = co_await site.catalog->list(*query);
+    page.use(found);
+  }
+  if (const auto* html = page.remembered()) co_return page.respond(200, *html);
+  json::object ctx{{"q", text}, {"action_url", "/search"}};
   catalog::Listing listing;
   if (!query->terms.empty()) {
-    auto s = co_await site.catalog->list(*query);
-    page.provenance().add(s);
-    auto parsed = catalog::listing_from_json(s.body);
+    auto parsed = catalog::listing_from_json(found.body);
     if (!parsed) throw std::runtime_error(parsed.error());
     listing = std::move(*parsed);
   }
@@ -334,8 +369,9 @@ Task<http::Response> product_page(const Site& site, http::Request& req) {
   PageContext page(site, req);
   co_await page.load_categories();
   auto s = co_await site.catalog->product_by_slug(req.path_params[0]);
-  page.provenance().add(s);
+  page.use(s);
   if (!s.found) co_return page.not_found(std::string(tr(page.lang(), "not_found_message")));
+  if (const auto* html = page.remembered()) co_return page.respond(200, *html);
   auto product = catalog::product_from_json(s.body);
   if (!product) throw std::runtime_error(product.error());
   const auto& p = *product;
@@ -381,7 +417,7 @@ Task<http::Response> product_page(const Site& site, http::Request& req) {
       {"sizes", std::move(sizes)},
       {"any_in_stock", any_in_stock},
       {"sku_options", std::move(sku_options)}};
-  json::object ctx{{"t", page.t()}, {"product", std::move(product_ctx)}};
+  json::object ctx{{"product", std::move(product_ctx)}};
   co_return page.render(200, "product", site_title(page.lang(), name), ctx, p.category);
 }
 
@@ -402,19 +438,21 @@ void add_page_routes(http::Router& router, const Site& site) {
 http::Response not_found_page(const Site& site, const http::Request& req) {
   // Rendered without a database round trip: the navigation is left out rather than risking a slow 404.
   const auto lang = detail::choose_lang(req).lang;
-  json::object ctx{{"t", cached_strings(lang)}, {"message", tr(lang, "not_found_message")}, {"home_url", "/"}};
-  json::object layout{{"lang", code(lang)},
-                      {"title", site_title(lang, tr(lang, "not_found_title"))},
-                      {"css_url", site.css_url},
-                      {"cart_count", 0},
-                      {"query", ""},
-                      {"categories", json::array{}},
-                      {"lang_switch", json::object{{"ko_url", "/?lang=ko"},
-                                                   {"en_url", "/?lang=en"},
-                                                   {"is_ko", lang == Lang::kKo},
-                                                   {"is_en", lang == Lang::kEn}}},
-                      {"t", cached_strings(lang)}};
-  return http::Response::html(404, site.templates->render_page("not_found", ctx, std::move(layout)));
+  json::object ctx{{"message", tr(lang, "not_found_message")}, {"home_url", "/"}};
+  json::object layout{
+      {"lang", code(lang)},
+      {"title", site_title(lang, tr(lang, "not_found_title"))},
+      {"css_url", site.css_url},
+      {"cart_count", 0},
+      {"query", ""},
+      {"categories", json::array{}},
+      {"lang_switch", json::object{{"ko_url", "/?lang=ko"},
+                                   {"en_url", "/?lang=en"},
+                                   {"is_ko", lang == Lang::kKo},
+                                   {"is_en", lang == Lang::kEn}}},
+  };
+  return http::Response::html(404,
+                              site.templates->render_page("not_found", ctx, std::move(layout), &shared_layer(lang)));
 }
 
 }  // namespace mc::web

@@ -20,6 +20,7 @@ struct Lifecycle;
 namespace mc::web {
 
 class Templates;
+class PageMemo;
 
 // What the web handlers of one I/O thread use. Built in src/app, one per thread.
 struct Site {
@@ -30,6 +31,7 @@ struct Site {
   std::function<bool()> redis_up;
   std::shared_ptr<Templates> templates;
   std::shared_ptr<http::Lifecycle> lifecycle;
+  std::shared_ptr<PageMemo> memo;  // this thread's rendered pages; null: render every time
 };
 
 // Every route of the store: HTML pages, the JSON API, images, static files and the operations endpoints.

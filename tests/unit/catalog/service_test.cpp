@@ -142,3 +142,29 @@ TEST_F(CatalogServiceTest, InvalidationDropsTheProductAndEveryListing) {
 
 }  // namespace
 }  // namespace mc::catalog
+
+namespace mc::catalog {
+namespace {
+
+TEST_F(CatalogServiceTest, TheNavigationsCategoriesAreHeldInTheThreadBriefly) {
+  auto first = run(service_.categories());
+  EXPECT_FALSE(first.hit);
+  store_.values.clear();  // were the thread to ask the cache again, this would be a miss
+  auto second = run(service_.categories());
+  EXPECT_TRUE(second.hit);
+  EXPECT_EQ(second.body, first.body);
+  run(service_.invalidate_product(42));  // a catalog write on this thread lets go of them
+  EXPECT_FALSE(run(service_.categories()).hit);
+}
+
+TEST_F(CatalogServiceTest, AHeldSlugStillReadsTheCurrentProduct) {
+  run(service_.product_by_slug("flight-jacket-42"));
+  repo_.price = 99000;
+  run(service_.invalidate_product(42));
+  auto page = run(service_.product_by_slug("flight-jacket-42"));
+  ASSERT_TRUE(page.found);
+  EXPECT_EQ(boost::json::parse(page.body).at("price").as_int64(), 99000);
+}
+
+}  // namespace
+}  // namespace mc::catalog

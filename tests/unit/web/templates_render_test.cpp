@@ -1,12 +1,11 @@
-// Renders every page template with kainjow mustache and a sample context in both languages, so a syntax
-// error, an unclosed element, an inline style or script, or a missing piece of the data contract fails here
-// rather than in a browser.
+// Renders every page template with the store's template engine (web/templates.hpp) and a sample context in both
+// languages, so a syntax error, an unclosed element, an inline style or script, or a missing piece of the data contract
+// fails here rather than in a browser.
 //
 // Set MYCLOTHES_TEMPLATE_PREVIEW_DIR=/some/dir to also write the sample pages there as static files (with
 // the stylesheet and the product pictures beside them) to look at in a browser.
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
-#include <kainjow/mustache.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -15,6 +14,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "catalog/palette.hpp"
@@ -22,14 +22,12 @@
 #include "web/format.hpp"
 #include "web/i18n.hpp"
 #include "web/svg.hpp"
+#include "web/templates.hpp"
 
 namespace mc::web {
 namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
-using kainjow::mustache::data;
-using kainjow::mustache::mustache;
-using kainjow::mustache::partial;
 
 fs::path template_dir() {
 #ifdef MYCLOTHES_SOURCE_DIR
@@ -50,35 +48,7 @@ std::string read(const fs::path& p) {
   return s.str();
 }
 
-// The same translation the web layer uses: numbers become strings, null is false.
-data to_data(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::object: {
-      data d{data::type::object};
-      for (const auto& [k, inner] : v.get_object()) d.set(std::string(k), to_data(inner));
-      return d;
-    }
-    case json::kind::array: {
-      data d{data::type::list};
-      for (const auto& inner : v.get_array()) d.push_back(to_data(inner));
-      return d;
-    }
-    case json::kind::string:
-      return data{std::string(v.get_string())};
-    case json::kind::bool_:
-      return data{v.get_bool() ? data::type::bool_true : data::type::bool_false};
-    case json::kind::int64:
-      return data{std::to_string(v.get_int64())};
-    case json::kind::uint64:
-      return data{std::to_string(v.get_uint64())};
-    case json::kind::double_:
-      return data{std::to_string(v.get_double())};
-    case json::kind::null:
-      return data{data::type::bool_false};
-  }
-  return data{};
-}
-
+// The real templates, loaded the way the server loads them, plus their sources for the checks below.
 class Renderer {
  public:
   explicit Renderer(const fs::path& dir) {
@@ -86,42 +56,20 @@ class Renderer {
       if (entry.path().extension() != ".mustache") continue;
       sources_.emplace(entry.path().stem().string(), read(entry.path()));
     }
+    auto loaded = web::Templates::load(dir.string());
+    if (!loaded) throw std::runtime_error(loaded.error());
+    templates_ = *loaded;
   }
   const std::map<std::string, std::string>& sources() const { return sources_; }
 
-  std::string render(const std::string& name, const json::object& context) {
-    auto it = sources_.find(name);
-    if (it == sources_.end()) {
-      ADD_FAILURE() << "no template " << name;
-      return {};
-    }
-    mustache m{it->second};
-    if (!m.is_valid()) {
-      ADD_FAILURE() << name << ": " << m.error_message();
-      return {};
-    }
-    // Partials sit below the page's data on the context stack, so a data key that happens to share a
-    // template's name (the product page's `product`, the category page's `category`) still means the data.
-    data partials{data::type::object};
-    for (const auto& [partial_name, text] : sources_) {
-      const std::string* body = &text;
-      partials.set(partial_name, partial{[body] { return *body; }});
-    }
-    const data d = to_data(context);
-    kainjow::mustache::context<std::string> stack(&partials);
-    stack.push(&d);
-    auto out = m.render(stack);
-    if (!m.is_valid()) ADD_FAILURE() << name << ": " << m.error_message();
-    return out;
-  }
-
+  std::string render(const std::string& name, const json::object& context) { return templates_->render(name, context); }
   std::string render_page(const std::string& page, const json::object& context, json::object layout) {
-    layout["content"] = render(page, context);
-    return render("layout", layout);
+    return templates_->render_page(page, context, std::move(layout));
   }
 
  private:
   std::map<std::string, std::string> sources_;
+  std::shared_ptr<web::Templates> templates_;
 };
 
 // ---- sample data, shaped like the handlers' contexts ----
@@ -427,10 +375,8 @@ TEST_P(Templates, AllExistAndCompile) {
                            "pager", "filter_form", "sort_select"}) {
     ASSERT_TRUE(renderer_->sources().contains(name)) << name;
   }
-  for (const auto& [name, text] : renderer_->sources()) {
-    mustache m{text};
-    EXPECT_TRUE(m.is_valid()) << name << ": " << m.error_message();
-  }
+  auto loaded = web::Templates::load(dir_.string());
+  EXPECT_TRUE(loaded) << (loaded ? "" : loaded.error());
 }
 
 TEST_P(Templates, Home) {
