@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cache/cache.hpp"
+#include "cart/cart.hpp"
 #include "catalog/repository.hpp"
 #include "catalog/seed.hpp"
 #include "catalog/service.hpp"
@@ -24,6 +25,7 @@
 #include "db/migrate.hpp"
 #include "http/server.hpp"
 #include "redis/client.hpp"
+#include "session/session.hpp"
 #include "web/page_memo.hpp"
 #include "web/site.hpp"
 #include "web/templates.hpp"
@@ -80,6 +82,8 @@ struct Worker {
   std::unique_ptr<cache::CacheAside> cache;
   std::unique_ptr<catalog::CatalogRepository> repository;
   std::unique_ptr<catalog::CatalogService> catalog;
+  std::unique_ptr<session::SessionStore> sessions;  // null without Redis: no cart then
+  std::unique_ptr<cart::CartService> cart;
   web::Site site;
 };
 
@@ -117,6 +121,12 @@ int serve(const Config& config) {
                         *templates,
                         lifecycle,
                         std::make_shared<web::PageMemo>()};
+    if (w->redis) {
+      w->sessions = session::make_redis_store(w->redis);
+      w->cart = std::make_unique<cart::CartService>(*w->sessions, *w->catalog);
+      w->site.sessions = w->sessions.get();
+      w->site.cart = w->cart.get();
+    }
     auto router = web::make_router(w->site);
     http::MiddlewareOptions mw{config.server.instance_id, config.server.az,
                                [site = &w->site](const http::Request& req) { return web::not_found_page(*site, req); }};

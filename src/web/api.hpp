@@ -8,5 +8,6 @@ namespace mc::web {
 void add_api_routes(http::Router& router, const Site& site);
 void add_ops_routes(http::Router& router, const Site& site);
 void add_page_routes(http::Router& router, const Site& site);
+void add_cart_routes(http::Router& router, const Site& site);
 
 }  // namespace mc::web

@@ -16,6 +16,12 @@ class Cluster;
 namespace mc::http {
 struct Lifecycle;
 }
+namespace mc::session {
+class SessionStore;
+}
+namespace mc::cart {
+class CartService;
+}
 
 namespace mc::web {
 
@@ -32,6 +38,8 @@ struct Site {
   std::shared_ptr<Templates> templates;
   std::shared_ptr<http::Lifecycle> lifecycle;
   std::shared_ptr<PageMemo> memo;  // this thread's rendered pages; null: render every time
+  session::SessionStore* sessions = nullptr;
+  cart::CartService* cart = nullptr;
 };
 
 // Every route of the store: HTML pages, the JSON API, images, static files and the operations endpoints.

@@ -114,7 +114,7 @@ TEST(I18n, TheKeysThePagesUseExist) {
                                "left_n",
                                "in_stock",
                                "add_to_cart",
-                               "cart_coming_soon",
+                               "cart_title",
                                "not_found_title",
                                "not_found_message",
                                "back_home",

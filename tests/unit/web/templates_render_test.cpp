@@ -372,7 +372,7 @@ class Templates : public ::testing::TestWithParam<Lang> {
 
 TEST_P(Templates, AllExistAndCompile) {
   for (std::string name : {"layout", "home", "product_card", "category", "search", "product", "not_found", "error",
-                           "pager", "filter_form", "sort_select"}) {
+                           "pager", "filter_form", "sort_select", "cart"}) {
     ASSERT_TRUE(renderer_->sources().contains(name)) << name;
   }
   auto loaded = web::Templates::load(dir_.string());
@@ -477,8 +477,11 @@ TEST_P(Templates, Product) {
   }
   EXPECT_EQ(count(html, "is-selected"), 1u);
   EXPECT_NE(html.find(color_name(lang(), "khaki")), std::string::npos);
-  // Sizes: a radio group posting sku to /cart; sold-out sizes disabled, low stock told.
-  EXPECT_NE(html.find("<form class=\"buy-form\" method=\"post\" action=\"/cart\">"), std::string::npos);
+  // Sizes: a radio group posting sku (and the form token) to /cart/items; sold-out sizes disabled, low
+  // stock told.
+  EXPECT_NE(html.find("<form class=\"buy-form\" method=\"post\" action=\"/cart/items\" data-cart-add>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<input type=\"hidden\" name=\"csrf\" value=\""), std::string::npos);
   EXPECT_EQ(count(html, "type=\"radio\" name=\"sku\""), 6u);
   EXPECT_NE(html.find("data-size=\"XS\"><input type=\"radio\" name=\"sku\" value=\"P3-KHAKI-XS\" disabled>"),
             std::string::npos);
@@ -487,9 +490,8 @@ TEST_P(Templates, Product) {
   EXPECT_NE(html.find(stock_text(lang(), 2)), std::string::npos);
   EXPECT_NE(html.find(stock_text(lang(), 0)), std::string::npos);
   EXPECT_NE(html.find("<span class=\"size-name\">XXL</span>"), std::string::npos);
-  // The cart is not there yet: the button is disabled and says so.
-  EXPECT_NE(html.find("disabled>" + t("add_to_cart") + "</button>"), std::string::npos);
-  EXPECT_NE(html.find(t("cart_coming_soon")), std::string::npos);
+  // Something is in stock: the button is enabled.
+  EXPECT_NE(html.find("btn-block\">" + t("add_to_cart") + "</button>"), std::string::npos);
   EXPECT_NE(html.find(t("description")), std::string::npos);
 }
 
@@ -500,6 +502,39 @@ TEST_P(Templates, ProductSoldOut) {
   const auto html = renderer_->render_page("product", ctx, layout(lang(), "product"));
   expect_clean_page(html, lang());
   EXPECT_NE(html.find("disabled>" + t("sold_out") + "</button>"), std::string::npos);
+}
+
+TEST_P(Templates, CartWithLinesAndEmpty) {
+  json::array items;
+  items.emplace_back(json::object{{"sku", "P3-KHAKI-M"},
+                                  {"url", "/p/sample-3"},
+                                  {"image_url", image_url("outerwear", 3, "khaki")},
+                                  {"name", pick(lang(), "MA-1 항공 점퍼", "MA-1 Flight Jacket")},
+                                  {"color_name", color_name(lang(), "khaki")},
+                                  {"size", "M"},
+                                  {"qty", 2},
+                                  {"available", false},
+                                  {"stock_text", stock_text(lang(), 1)},
+                                  {"unit_price_text", format_krw(129000)},
+                                  {"line_total_text", format_krw(258000)},
+                                  {"update_url", "/cart/items/P3-KHAKI-M"}});
+  json::object ctx{{"items", std::move(items)},
+                   {"empty", false},
+                   {"count", 2},
+                   {"count_text", tr_n(lang(), "items_in_cart", 2)},
+                   {"total_text", format_krw(258000)},
+                   {"csrf", "token"},
+                   {"t", strings(lang())}};
+  auto html = renderer_->render_page("cart", ctx, layout(lang(), t("cart_title")));
+  expect_clean_page(html, lang());
+  EXPECT_EQ(count(html, "action=\"/cart/items/P3-KHAKI-M\""), 2u) << "update and remove";
+  EXPECT_EQ(count(html, "name=\"csrf\" value=\"token\""), 2u);
+  EXPECT_NE(html.find(t("line_unavailable")), std::string::npos);
+  EXPECT_NE(html.find(format_krw(258000)), std::string::npos);
+  json::object empty{{"items", json::array{}}, {"empty", true}, {"count", 0}, {"t", strings(lang())}};
+  html = renderer_->render_page("cart", empty, layout(lang(), t("cart_title")));
+  expect_clean_page(html, lang());
+  EXPECT_NE(html.find(t("cart_empty")), std::string::npos);
 }
 
 TEST_P(Templates, NotFoundAndError) {

@@ -1,0 +1,79 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/model.hpp"
+#include "core/expected.hpp"
+#include "core/task.hpp"
+#include "session/session.hpp"
+
+namespace mc::catalog {
+class CatalogService;
+}
+
+namespace mc::cart {
+
+inline constexpr int kMaxLineQty = 99;
+inline constexpr std::size_t kMaxLines = 50;
+
+// A cart line as the shopper sees it: names and prices always from the catalog, never from the session.
+struct Line {
+  std::string sku;
+  std::int64_t product_id = 0;
+  std::string slug;
+  catalog::Localized name;
+  std::string category;
+  std::string size;
+  std::string color;
+  int qty = 0;
+  int stock = 0;
+  std::int64_t unit_price = 0;
+  std::int64_t line_total = 0;
+  bool available = true;  // false: fewer in stock than in the cart (or gone from the catalog)
+};
+
+struct Cart {
+  std::vector<Line> items;
+  int count = 0;  // units, for the badge
+  std::int64_t total = 0;
+};
+
+struct Error {
+  enum class Code { kUnknownSku, kInsufficientStock, kInvalidQuantity, kTooManyLines };
+  Code code;
+  std::string message;
+  int status() const;
+  std::string_view api_code() const;  // unknown_sku, insufficient_stock, invalid_input, invalid_input
+};
+
+// The product a SKU belongs to: SKUs are "P{product id}-{COLOUR}-{SIZE}".
+std::optional<std::int64_t> product_id_of(std::string_view sku);
+// A quantity the shopper may ask for: 1..kMaxLineQty (`allow_zero` for "set": 0 removes).
+bool valid_quantity(std::int64_t qty, bool allow_zero);
+
+// The cart JSON of the API: {"items":[{"sku","product_id","name":{"ko","en"},"size","color","qty",
+// "unit_price","line_total","available"}],"count","total","currency":"KRW"}.
+std::string to_json(const Cart& cart);
+
+class CartService {
+ public:
+  CartService(session::SessionStore& sessions, catalog::CatalogService& catalog);
+
+  // The cart of `session` (an empty cart without one).
+  Task<Cart> view(const std::optional<session::Session>& session);
+  Task<Expected<Cart, Error>> add(const session::Session& session, std::string sku, int qty);
+  Task<Expected<Cart, Error>> set(const session::Session& session, std::string sku, int qty);
+
+ private:
+  Task<std::optional<catalog::Product>> product(std::int64_t id);
+  Task<std::optional<catalog::Variant>> find_variant(const std::string& sku);
+
+  session::SessionStore& sessions_;
+  catalog::CatalogService& catalog_;
+};
+
+}  // namespace mc::cart

@@ -1,0 +1,134 @@
+// Sessions and carts in Redis. Every operation is one round trip: small server-side scripts read or write
+// and renew the idle expiry together, and an add checks the limit and adds atomically, so two concurrent
+// adds can never push a line past its limit.
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "redis/client.hpp"
+#include "session/session.hpp"
+
+namespace mc::session {
+namespace {
+
+// KEYS[1] cart; ARGV: sku, qty to add, limit, ttl ms. Returns the new quantity, or -(current) when the add
+// would exceed the limit.
+// KEYS[1] session; ARGV: ttl ms. Returns the user id ("0" for a guest), or nil when there is no session.
+constexpr std::string_view kFindScript = R"lua(
+if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return false end
+return redis.call('HGET', KEYS[1], 'u') or '0'
+)lua";
+
+// KEYS[1] cart; ARGV: ttl ms. Returns the cart as a flat list sku, qty, sku, qty...
+constexpr std::string_view kCartScript = R"lua(
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return redis.call('HGETALL', KEYS[1])
+)lua";
+
+constexpr std::string_view kAddScript = R"lua(
+local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+local wanted = current + tonumber(ARGV[2])
+if wanted > tonumber(ARGV[3]) then return -current end
+redis.call('HSET', KEYS[1], ARGV[1], wanted)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return wanted
+)lua";
+
+std::int64_t to_int(std::string_view s) {
+  std::int64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+class RedisStore final : public SessionStore {
+ public:
+  RedisStore(std::shared_ptr<redis::Client> client, RedisSessionOptions options)
+      : client_(std::move(client)), options_(options) {}
+
+  Task<std::optional<Session>> find(std::string id) override {
+    if (!valid_id(id)) co_return std::nullopt;
+    std::vector<std::string> args{"EVAL", std::string(kFindScript), "1", session_key(id), ms(options_.guest_ttl)};
+    auto reply = co_await client_->command(std::move(args));
+    check(reply);
+    if (reply->type != redis::Reply::Type::kString) co_return std::nullopt;  // unknown or expired
+    co_return Session{std::move(id), to_int(reply->str)};
+  }
+
+  Task<Session> create() override {
+    Session s{new_id(), 0};
+    std::vector<std::string> args{"HSET", session_key(s.id), "u", "0"};
+    check(co_await client_->command(std::move(args)));
+    std::vector<std::string> expire{"PEXPIRE", session_key(s.id), ms(options_.guest_ttl)};
+    check(co_await client_->command(std::move(expire)));
+    co_return s;
+  }
+
+  Task<std::vector<CartLine>> cart(const Session& s) override {
+    std::vector<std::string> args{"EVAL", std::string(kCartScript), "1", cart_key(s), ms(ttl(s))};
+    auto reply = co_await client_->command(std::move(args));
+    check(reply);
+    std::vector<CartLine> out;
+    for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
+      out.push_back(CartLine{reply->elements[i].str, static_cast<int>(to_int(reply->elements[i + 1].str))});
+    }
+    co_return out;
+  }
+
+  Task<AddResult> add(const Session& s, std::string sku, int qty, int limit) override {
+    std::vector<std::string> args{"EVAL",
+                                  std::string(kAddScript),
+                                  "1",
+                                  cart_key(s),
+                                  std::move(sku),
+                                  std::to_string(qty),
+                                  std::to_string(limit),
+                                  ms(ttl(s))};
+    auto reply = co_await client_->command(std::move(args));
+    check(reply);
+    if (reply->type != redis::Reply::Type::kInteger) throw Unavailable("unexpected reply to the cart add");
+    if (reply->integer < 0 || (reply->integer == 0 && qty > 0)) {
+      co_return AddResult{AddResult::Status::kOverLimit, static_cast<int>(-reply->integer)};
+    }
+    co_return AddResult{AddResult::Status::kAdded, static_cast<int>(reply->integer)};
+  }
+
+  Task<bool> set(const Session& s, std::string sku, int qty) override {
+    std::vector<std::string> write;
+    if (qty > 0) {
+      write = {"HSET", cart_key(s), std::move(sku), std::to_string(qty)};
+    } else {
+      write = {"HDEL", cart_key(s), std::move(sku)};
+    }
+    check(co_await client_->command(std::move(write)));
+    std::vector<std::string> touch{"PEXPIRE", cart_key(s), ms(ttl(s))};
+    check(co_await client_->command(std::move(touch)));
+    co_return true;
+  }
+
+ private:
+  // A session store that cannot answer is an error for the request (503), never an empty cart.
+  static void check(const Expected<redis::Reply, redis::CommandError>& reply) {
+    if (!reply) throw Unavailable(reply.error().message);
+    if (reply->type == redis::Reply::Type::kError) throw Unavailable(reply->str);
+  }
+
+  static std::string session_key(std::string_view id) { return fmt::format("mc:sess:{}", id); }
+  static std::string cart_key(const Session& s) {
+    return s.user_id ? fmt::format("mc:cart:u:{}", s.user_id) : fmt::format("mc:cart:s:{}", s.id);
+  }
+  std::chrono::seconds ttl(const Session& s) const { return s.user_id ? options_.user_ttl : options_.guest_ttl; }
+  static std::string ms(std::chrono::seconds d) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  }
+
+  std::shared_ptr<redis::Client> client_;
+  RedisSessionOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<SessionStore> make_redis_store(std::shared_ptr<redis::Client> client, RedisSessionOptions options) {
+  return std::make_unique<RedisStore>(std::move(client), options);
+}
+
+}  // namespace mc::session

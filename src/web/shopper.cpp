@@ -1,0 +1,93 @@
+#include "web/shopper.hpp"
+
+#include <openssl/crypto.h>
+
+#include "core/ids.hpp"
+#include "web/site.hpp"
+
+namespace mc::web::shopper {
+namespace {
+
+constexpr int kSessionCookieSeconds = 30 * 24 * 3600;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+bool same_origin(const http::Request& req, std::string_view origin) {
+  const auto host = req.header("Host");
+  if (host.empty()) return false;
+  const std::string_view scheme = origin.starts_with("https://") ? "https://" : "http://";
+  return origin.starts_with(scheme) && origin.substr(scheme.size()) == host;
+}
+
+}  // namespace
+
+Task<std::optional<session::Session>> find_session(const Site& site, const http::Request& req) {
+  auto id = req.cookie(kSessionCookie);
+  if (!id || !session::valid_id(*id) || site.sessions == nullptr) co_return std::nullopt;
+  co_return co_await site.sessions->find(std::move(*id));
+}
+
+Task<session::Session> ensure_session(const Site& site, const http::Request& req, bool& created) {
+  created = false;
+  if (auto found = co_await find_session(site, req)) co_return std::move(*found);
+  created = true;
+  co_return co_await site.sessions->create();
+}
+
+void set_session_cookie(http::Response& r, const session::Session& s, bool secure) {
+  r.add("Set-Cookie", std::string(kSessionCookie) + "=" + s.id +
+                          "; Path=/; Max-Age=" + std::to_string(kSessionCookieSeconds) + "; HttpOnly; SameSite=Lax" +
+                          (secure ? "; Secure" : ""));
+}
+
+std::optional<http::Response> refuse_unsafe_json(const http::Request& req) {
+  if (auto origin = req.header("Origin"); !origin.empty() && !same_origin(req, origin)) {
+    return http::Response::error(403, "forbidden_origin", "Requests from another site may not change anything here.");
+  }
+  if (req.method == http::Method::kDelete && req.body.empty()) return std::nullopt;
+  const auto type = trim(req.header("Content-Type").substr(0, req.header("Content-Type").find(';')));
+  if (type != "application/json") {
+    return http::Response::error(415, "unsupported_media_type", "Send the body as application/json.");
+  }
+  return std::nullopt;
+}
+
+std::string csrf_token(const http::Request& req, bool& fresh) {
+  if (auto c = req.cookie(kCsrfCookie); c && c->size() == 43) {
+    fresh = false;
+    return *c;
+  }
+  fresh = true;
+  return random_token(32);
+}
+
+void set_csrf_cookie(http::Response& r, std::string_view token, bool secure) {
+  r.add("Set-Cookie", std::string(kCsrfCookie) + "=" + std::string(token) + "; Path=/; HttpOnly; SameSite=Lax" +
+                          (secure ? "; Secure" : ""));
+}
+
+bool form_token_ok(const http::Request& req, const QueryPairs& form) {
+  const auto cookie = req.cookie(kCsrfCookie);
+  if (!cookie || cookie->size() != 43) return false;
+  for (const auto& [k, v] : form) {
+    if (k == "csrf") return v.size() == cookie->size() && CRYPTO_memcmp(v.data(), cookie->data(), v.size()) == 0;
+  }
+  return false;
+}
+
+void fill_markers(std::string& html, int cart_count, std::string_view csrf) {
+  const std::string count = std::to_string(cart_count);
+  auto replace_all = [&html](std::string_view marker, std::string_view value) {
+    for (auto at = html.find(marker); at != std::string::npos; at = html.find(marker, at + value.size())) {
+      html.replace(at, marker.size(), value);
+    }
+  };
+  replace_all(kCartCountMarker, count);
+  replace_all(kCsrfMarker, csrf);
+}
+
+}  // namespace mc::web::shopper

@@ -1,0 +1,114 @@
+// Sessions and carts in a live Redis (MYCLOTHES_REDIS_HOST/PORT, set by script/test).
+#include <boost/asio/co_spawn.hpp>
+
+#include "integration/redis/redis_fixture.hpp"
+#include "session/session.hpp"
+
+namespace mc::session {
+namespace {
+
+using namespace std::chrono_literals;
+using SessionStoreTest = redis::testing::RedisTest;
+namespace net = boost::asio;
+
+TEST_F(SessionStoreTest, ACreatedSessionIsFoundAndAnUnknownOneIsNot) {
+  auto c = client();
+  ASSERT_TRUE(run_until([&] { return c->connected(); }));
+  auto store = make_redis_store(c);
+  auto s = run(store->create());
+  EXPECT_TRUE(valid_id(s.id));
+  EXPECT_EQ(s.user_id, 0);
+  auto found = run(store->find(s.id));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, s.id);
+  EXPECT_FALSE(run(store->find(new_id()))) << "a well-formed id nobody was given";
+  EXPECT_FALSE(run(store->find("mc:sess:*"))) << "not an id at all";
+}
+
+TEST_F(SessionStoreTest, IdleSessionsAndCartsExpireAndUseRenewsThem) {
+  auto c = client();
+  ASSERT_TRUE(run_until([&] { return c->connected(); }));
+  RedisSessionOptions short_lived;
+  short_lived.guest_ttl = 1s;
+  auto store = make_redis_store(c, short_lived);
+  auto kept = run(store->create());
+  auto idle = run(store->create());
+  ASSERT_EQ(run(store->add(kept, "P1-BLACK-M", 1, 5)).status, AddResult::Status::kAdded);
+  for (int i = 0; i < 3; ++i) {  // 1.5 s of activity on one session, none on the other
+    run_until([] { return false; }, 500ms);
+    ASSERT_TRUE(run(store->find(kept.id)));
+    ASSERT_EQ(run(store->cart(kept)).size(), 1u);
+  }
+  EXPECT_FALSE(run(store->find(idle.id))) << "an idle session expires";
+  run_until([] { return false; }, 1200ms);
+  EXPECT_FALSE(run(store->find(kept.id)));
+  EXPECT_TRUE(run(store->cart(kept)).empty()) << "its cart expires with it";
+}
+
+TEST_F(SessionStoreTest, GuestCartsLiveThirtyDaysFromTheirLastUse) {
+  auto c = client();
+  ASSERT_TRUE(run_until([&] { return c->connected(); }));
+  auto store = make_redis_store(c);
+  auto s = run(store->create());
+  run(store->add(s, "P1-BLACK-M", 2, 10));
+  auto ttl = cmd(*c, {"PTTL", "mc:cart:s:" + s.id});
+  ASSERT_TRUE(ttl);
+  const auto thirty_days = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::hours(24 * 30)).count();
+  EXPECT_GT(ttl->integer, thirty_days - 60'000);
+  EXPECT_LE(ttl->integer, thirty_days);
+}
+
+TEST_F(SessionStoreTest, ConcurrentAddsNeverPassTheLimit) {
+  auto c = client();
+  auto other = client();  // two connections, like two instances
+  ASSERT_TRUE(run_until([&] { return c->connected() && other->connected(); }));
+  auto a = make_redis_store(c);
+  auto b = make_redis_store(other);
+  auto s = run(a->create());
+  int added = 0;
+  int refused = 0;
+  int done = 0;
+  for (int i = 0; i < 200; ++i) {
+    net::co_spawn(
+        io_,
+        [&, i]() -> Task<void> {
+          auto r = co_await (i % 2 ? a : b)->add(s, "P9-NAVY-L", 1, 10);
+          (r.status == AddResult::Status::kAdded ? added : refused)++;
+          ++done;
+        },
+        [](std::exception_ptr e) {
+          if (e) std::rethrow_exception(e);
+        });
+  }
+  ASSERT_TRUE(run_until([&] { return done == 200; }));
+  EXPECT_EQ(added, 10);
+  EXPECT_EQ(refused, 190);
+  auto lines = run(a->cart(s));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].qty, 10);
+}
+
+TEST_F(SessionStoreTest, SettingAQuantityAndRemovingALine) {
+  auto c = client();
+  ASSERT_TRUE(run_until([&] { return c->connected(); }));
+  auto store = make_redis_store(c);
+  auto s = run(store->create());
+  run(store->set(s, "P1-BLACK-M", 4));
+  run(store->set(s, "P2-WHITE-S", 1));
+  EXPECT_EQ(run(store->cart(s)).size(), 2u);
+  run(store->set(s, "P1-BLACK-M", 0));
+  auto lines = run(store->cart(s));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].sku, "P2-WHITE-S");
+}
+
+TEST_F(SessionStoreTest, WithRedisAwayASessionIsAnErrorNotAnEmptyCart) {
+  RedisConfig dead = config_;
+  dead.port = 1;
+  auto store = make_redis_store(client(dead));
+  EXPECT_THROW(run(store->find(new_id())), Unavailable);
+  EXPECT_THROW(run(store->create()), Unavailable);
+}
+
+}  // namespace
+}  // namespace mc::session

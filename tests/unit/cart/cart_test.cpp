@@ -1,0 +1,210 @@
+#include "cart/cart.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json.hpp>
+#include <map>
+
+#include "cache/cache.hpp"
+#include "catalog/service.hpp"
+
+namespace mc::cart {
+namespace {
+
+namespace net = boost::asio;
+
+TEST(Sku, NamesItsProduct) {
+  EXPECT_EQ(product_id_of("P42-BLACK-M"), 42);
+  EXPECT_EQ(product_id_of("P1-NAVY-XXL"), 1);
+  EXPECT_FALSE(product_id_of("P-BLACK-M"));
+  EXPECT_FALSE(product_id_of("P0-BLACK-M"));
+  EXPECT_FALSE(product_id_of("Q42-BLACK-M"));
+  EXPECT_FALSE(product_id_of("P42"));
+  EXPECT_FALSE(product_id_of("P4x2-BLACK-M"));
+  EXPECT_FALSE(product_id_of(""));
+  EXPECT_FALSE(product_id_of(std::string(65, 'P')));
+}
+
+TEST(Quantity, IsOneToNinetyNineAndZeroOnlyToRemove) {
+  EXPECT_TRUE(valid_quantity(1, false));
+  EXPECT_TRUE(valid_quantity(99, false));
+  EXPECT_FALSE(valid_quantity(0, false));
+  EXPECT_TRUE(valid_quantity(0, true));
+  EXPECT_FALSE(valid_quantity(100, true));
+  EXPECT_FALSE(valid_quantity(-1, true));
+}
+
+// Carts in memory, with the same limit rule as the Redis store.
+class MemorySessions final : public session::SessionStore {
+ public:
+  std::map<std::string, std::map<std::string, int>> carts;
+
+  Task<std::optional<session::Session>> find(std::string id) override {
+    if (!carts.contains(id)) co_return std::nullopt;
+    co_return session::Session{id, 0};
+  }
+  Task<session::Session> create() override {
+    session::Session s{session::new_id(), 0};
+    carts[s.id];
+    co_return s;
+  }
+  Task<std::vector<session::CartLine>> cart(const session::Session& s) override {
+    std::vector<session::CartLine> out;
+    for (const auto& [sku, qty] : carts[s.id]) out.push_back({sku, qty});
+    co_return out;
+  }
+  Task<session::AddResult> add(const session::Session& s, std::string sku, int qty, int limit) override {
+    int& line = carts[s.id][sku];
+    if (line + qty > limit) {
+      const int current = line;
+      if (line == 0) carts[s.id].erase(sku);
+      co_return session::AddResult{session::AddResult::Status::kOverLimit, current};
+    }
+    line += qty;
+    co_return session::AddResult{session::AddResult::Status::kAdded, line};
+  }
+  Task<bool> set(const session::Session& s, std::string sku, int qty) override {
+    if (qty == 0) {
+      carts[s.id].erase(sku);
+    } else {
+      carts[s.id][sku] = qty;
+    }
+    co_return true;
+  }
+};
+
+class NoCache final : public cache::Store {
+ public:
+  Task<std::optional<std::string>> get(std::string) override { co_return std::nullopt; }
+  Task<void> set(std::string, std::string, std::chrono::milliseconds) override { co_return; }
+  Task<void> del(std::vector<std::string>) override { co_return; }
+  Task<std::int64_t> get_counter(std::string) override { co_return 0; }
+  Task<std::int64_t> incr(std::string) override { co_return 0; }
+  bool available() const override { return false; }
+};
+
+// One product, 42, in black M (stock 3) and black L (sold out).
+class OneProduct final : public catalog::CatalogRepository {
+ public:
+  std::int64_t price = 129000;
+  int stock_m = 3;
+  using Categories = catalog::FromDb<std::vector<catalog::Category>>;
+  using MaybeProduct = catalog::FromDb<std::optional<catalog::Product>>;
+  using MaybeId = catalog::FromDb<std::optional<std::int64_t>>;
+  Task<Categories> categories() override { co_return Categories{{}, "primary"}; }
+  Task<MaybeProduct> product(std::int64_t id) override {
+    if (id != 42) co_return MaybeProduct{std::nullopt, "primary"};
+    catalog::Product p;
+    p.id = 42;
+    p.slug = "flight-jacket-42";
+    p.name = {"항공 점퍼", "Flight Jacket"};
+    p.category = "outerwear";
+    p.price = price;
+    p.variants = {{"P42-BLACK-M", "M", "black", stock_m}, {"P42-BLACK-L", "L", "black", 0}};
+    co_return MaybeProduct{p, "primary"};
+  }
+  Task<MaybeId> product_id_by_slug(std::string) override { co_return MaybeId{std::nullopt, "primary"}; }
+  Task<catalog::FromDb<catalog::Listing>> list(catalog::ListingQuery) override {
+    co_return catalog::FromDb<catalog::Listing>{{}, "primary"};
+  }
+};
+
+class CartServiceTest : public ::testing::Test {
+ protected:
+  template <class T>
+  T run(Task<T> task) {
+    std::optional<T> out;
+    auto wrapper = [&out](Task<T> t) -> Task<void> { out.emplace(co_await std::move(t)); };
+    auto f = net::co_spawn(io_, wrapper(std::move(task)), net::use_future);
+    io_.restart();
+    io_.run();
+    f.get();
+    return std::move(*out);
+  }
+
+  net::io_context io_;
+  NoCache store_;
+  cache::CacheAside cache_{store_, 0.1};
+  OneProduct repo_;
+  catalog::CatalogService catalog_{repo_, cache_, CacheConfig{}};
+  MemorySessions sessions_;
+  CartService cart_{sessions_, catalog_};
+  session::Session s_ = run(sessions_.create());
+};
+
+TEST_F(CartServiceTest, AddingTheSameSkuAddsQuantitiesAndPricesComeFromTheCatalog) {
+  ASSERT_TRUE(run(cart_.add(s_, "P42-BLACK-M", 1)));
+  auto c = run(cart_.add(s_, "P42-BLACK-M", 1));
+  ASSERT_TRUE(c);
+  ASSERT_EQ(c->items.size(), 1u);
+  EXPECT_EQ(c->items[0].qty, 2);
+  EXPECT_EQ(c->items[0].unit_price, 129000);
+  EXPECT_EQ(c->count, 2);
+  EXPECT_EQ(c->total, 258000);
+  repo_.price = 99000;  // a new price shows in the cart at once (no cache here)
+  auto later = run(cart_.view(s_));
+  EXPECT_EQ(later.total, 198000);
+}
+
+TEST_F(CartServiceTest, NeverMoreThanInStockAndNothingChangesWhenRefused) {
+  ASSERT_TRUE(run(cart_.add(s_, "P42-BLACK-M", 2)));
+  auto over = run(cart_.add(s_, "P42-BLACK-M", 2));
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code, Error::Code::kInsufficientStock);
+  EXPECT_EQ(over.error().status(), 409);
+  EXPECT_EQ(run(cart_.view(s_)).count, 2);
+  auto sold_out = run(cart_.add(s_, "P42-BLACK-L", 1));
+  ASSERT_FALSE(sold_out);
+  EXPECT_EQ(sold_out.error().api_code(), "insufficient_stock");
+  EXPECT_FALSE(run(cart_.set(s_, "P42-BLACK-M", 4)));
+  EXPECT_EQ(run(cart_.view(s_)).count, 2);
+}
+
+TEST_F(CartServiceTest, UnknownSkusAndBadQuantitiesAreRefused) {
+  auto unknown = run(cart_.add(s_, "P42-PINK-M", 1));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().status(), 404);
+  EXPECT_EQ(unknown.error().api_code(), "unknown_sku");
+  EXPECT_EQ(run(cart_.add(s_, "P7-BLACK-M", 1)).error().code, Error::Code::kUnknownSku);
+  EXPECT_EQ(run(cart_.add(s_, "P42-BLACK-M", 0)).error().code, Error::Code::kInvalidQuantity);
+  EXPECT_EQ(run(cart_.add(s_, "P42-BLACK-M", 100)).error().status(), 422);
+}
+
+TEST_F(CartServiceTest, SettingZeroRemovesTheLine) {
+  ASSERT_TRUE(run(cart_.add(s_, "P42-BLACK-M", 1)));
+  auto c = run(cart_.set(s_, "P42-BLACK-M", 0));
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->items.empty());
+  EXPECT_EQ(c->count, 0);
+}
+
+TEST_F(CartServiceTest, ALineThatSoldOutWhileInTheCartIsMarkedNotDropped) {
+  ASSERT_TRUE(run(cart_.add(s_, "P42-BLACK-M", 3)));
+  repo_.stock_m = 1;
+  auto c = run(cart_.view(s_));
+  ASSERT_EQ(c.items.size(), 1u);
+  EXPECT_FALSE(c.items[0].available);
+  EXPECT_EQ(c.items[0].stock, 1);
+  EXPECT_EQ(c.items[0].qty, 3);
+}
+
+TEST_F(CartServiceTest, TheJsonHasTheApiShape) {
+  auto c = run(cart_.add(s_, "P42-BLACK-M", 2));
+  ASSERT_TRUE(c);
+  auto doc = boost::json::parse(to_json(*c)).as_object();
+  EXPECT_EQ(doc.at("count").as_int64(), 2);
+  EXPECT_EQ(doc.at("total").as_int64(), 258000);
+  EXPECT_EQ(doc.at("currency").as_string(), "KRW");
+  const auto& line = doc.at("items").at(0).as_object();
+  for (const char* key : {"sku", "product_id", "name", "size", "color", "qty", "unit_price", "line_total"}) {
+    EXPECT_TRUE(line.contains(key)) << key;
+  }
+  EXPECT_EQ(line.at("name").at("ko").as_string(), "항공 점퍼");
+  EXPECT_EQ(line.at("line_total").as_int64(), 258000);
+}
+
+}  // namespace
+}  // namespace mc::cart
