@@ -14,6 +14,7 @@
 #include <iostream>
 #include <thread>
 
+#include "account/account.hpp"
 #include "cache/cache.hpp"
 #include "cart/cart.hpp"
 #include "catalog/repository.hpp"
@@ -84,6 +85,7 @@ struct Worker {
   std::unique_ptr<catalog::CatalogService> catalog;
   std::unique_ptr<session::SessionStore> sessions;  // null without Redis: no cart then
   std::unique_ptr<cart::CartService> cart;
+  std::unique_ptr<account::AccountService> accounts;
   web::Site site;
 };
 
@@ -126,6 +128,8 @@ int serve(const Config& config) {
       w->cart = std::make_unique<cart::CartService>(*w->sessions, *w->catalog);
       w->site.sessions = w->sessions.get();
       w->site.cart = w->cart.get();
+      w->accounts = std::make_unique<account::AccountService>(*w->db, *w->redis);
+      w->site.accounts = w->accounts.get();
     }
     auto router = web::make_router(w->site);
     http::MiddlewareOptions mw{config.server.instance_id, config.server.az,

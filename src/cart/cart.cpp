@@ -182,4 +182,16 @@ Task<Expected<Cart, Error>> CartService::set(const session::Session& session, st
   co_return co_await view(session);
 }
 
+Task<void> CartService::merge_into_user(const session::Session& guest, std::int64_t user_id) {
+  if (guest.user_id != 0) co_return;  // already a user's session: nothing of a guest to merge
+  auto lines = co_await sessions_.cart(guest);
+  if (lines.empty()) co_return;
+  std::vector<session::CartLine> limits;
+  for (const auto& line : lines) {
+    const auto v = co_await find_variant(line.sku);
+    limits.push_back(session::CartLine{line.sku, v ? std::clamp(v->stock, 0, kMaxLineQty) : 0});
+  }
+  co_await sessions_.merge_into_user(guest, user_id, std::move(limits));
+}
+
 }  // namespace mc::cart

@@ -67,6 +67,9 @@ class CartService {
   Task<Cart> view(const std::optional<session::Session>& session);
   Task<Expected<Cart, Error>> add(const session::Session& session, std::string sku, int qty);
   Task<Expected<Cart, Error>> set(const session::Session& session, std::string sku, int qty);
+  // At login: the guest cart of `guest` joins the cart of `user_id` (same SKU: quantities add, capped at
+  // what is in stock and at kMaxLineQty; SKUs no longer sold are dropped).
+  Task<void> merge_into_user(const session::Session& guest, std::int64_t user_id);
 
  private:
   Task<std::optional<catalog::Product>> product(std::int64_t id);

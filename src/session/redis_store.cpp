@@ -25,6 +25,22 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return redis.call('HGETALL', KEYS[1])
 )lua";
 
+// KEYS[1] guest cart, KEYS[2] user cart; ARGV[1] user cart ttl ms, then sku, limit pairs.
+constexpr std::string_view kMergeScript = R"lua(
+local limits = {}
+for i = 2, #ARGV, 2 do limits[ARGV[i]] = tonumber(ARGV[i + 1]) end
+local guest = redis.call('HGETALL', KEYS[1])
+for i = 1, #guest, 2 do
+  local sku = guest[i]
+  local limit = limits[sku] or 0
+  local merged = math.min(tonumber(redis.call('HGET', KEYS[2], sku) or '0') + tonumber(guest[i + 1]), limit)
+  if merged > 0 then redis.call('HSET', KEYS[2], sku, merged) end
+end
+redis.call('DEL', KEYS[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+return #guest / 2
+)lua";
+
 constexpr std::string_view kAddScript = R"lua(
 local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 local wanted = current + tonumber(ARGV[2])
@@ -103,6 +119,29 @@ class RedisStore final : public SessionStore {
     std::vector<std::string> touch{"PEXPIRE", cart_key(s), ms(ttl(s))};
     check(co_await client_->command(std::move(touch)));
     co_return true;
+  }
+
+  Task<Session> rotate(const Session& old, std::int64_t user_id) override {
+    Session fresh{new_id(), user_id};
+    const auto ttl = user_id ? options_.user_ttl : options_.guest_ttl;
+    std::vector<std::string> create{"HSET", session_key(fresh.id), "u", std::to_string(user_id)};
+    check(co_await client_->command(std::move(create)));
+    std::vector<std::string> expire{"PEXPIRE", session_key(fresh.id), ms(ttl)};
+    check(co_await client_->command(std::move(expire)));
+    std::vector<std::string> drop{"DEL", session_key(old.id)};
+    check(co_await client_->command(std::move(drop)));
+    co_return fresh;
+  }
+
+  Task<void> merge_into_user(const Session& guest, std::int64_t user_id, std::vector<CartLine> limits) override {
+    Session user{guest.id, user_id};
+    std::vector<std::string> args{"EVAL",         std::string(kMergeScript), "2", cart_key(Session{guest.id, 0}),
+                                  cart_key(user), ms(options_.user_ttl)};
+    for (auto& l : limits) {
+      args.push_back(std::move(l.sku));
+      args.push_back(std::to_string(l.qty));
+    }
+    check(co_await client_->command(std::move(args)));
   }
 
  private:

@@ -61,6 +61,13 @@ class SessionStore {
   virtual Task<AddResult> add(const Session& s, std::string sku, int qty, int limit) = 0;
   // Sets the line's quantity; 0 removes it.
   virtual Task<bool> set(const Session& s, std::string sku, int qty) = 0;
+
+  // A new session id for `user_id` (0: a guest) in place of `old`, which stops existing: the id changes
+  // at login and at logout, so an id known before either is worth nothing after it.
+  virtual Task<Session> rotate(const Session& old, std::int64_t user_id) = 0;
+  // Moves a guest session's cart into the user's cart in one step: quantities of the same SKU add, each
+  // line capped at its `qty` in `limits` (a SKU without a limit, or with 0, is dropped).
+  virtual Task<void> merge_into_user(const Session& guest, std::int64_t user_id, std::vector<CartLine> limits) = 0;
 };
 
 struct RedisSessionOptions {

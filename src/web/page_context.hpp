@@ -42,10 +42,14 @@ inline json::object strings(Lang lang) {
 // never copied into a page's context.
 // Also the stand-ins for the per-shopper parts (shopper.hpp), filled in for each response.
 inline const json::object& shared_layer(Lang lang) {
-  static const json::object ko{
-      {"t", strings(Lang::kKo)}, {"cart_count", shopper::kCartCountMarker}, {"csrf", shopper::kCsrfMarker}};
-  static const json::object en{
-      {"t", strings(Lang::kEn)}, {"cart_count", shopper::kCartCountMarker}, {"csrf", shopper::kCsrfMarker}};
+  auto layer = [](Lang l) {
+    return json::object{{"t", strings(l)},
+                        {"cart_count", shopper::kCartCountMarker},
+                        {"csrf", shopper::kCsrfMarker},
+                        {"account_label", shopper::kAccountMarker}};
+  };
+  static const json::object ko = layer(Lang::kKo);
+  static const json::object en = layer(Lang::kEn);
   return lang == Lang::kKo ? ko : en;
 }
 
@@ -199,7 +203,7 @@ class PageContext {
   }
 
   http::Response respond(int status, std::string html) {
-    shopper::fill_markers(html, cart_count_, csrf_);
+    shopper::fill_markers(html, cart_count_, csrf_, tr(lang(), session_ && session_->user_id ? "account" : "login"));
     auto r = http::Response::html(status, std::move(html));
     if (csrf_fresh_) shopper::set_csrf_cookie(r, csrf_, req_.secure);
     detail::remember_lang(r, choice_, req_.secure);

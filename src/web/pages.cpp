@@ -251,7 +251,7 @@ http::Response not_found_page(const Site& site, const http::Request& req) {
                                    {"is_en", lang == Lang::kEn}}},
   };
   auto html = site.templates->render_page("not_found", ctx, std::move(layout), &shared_layer(lang));
-  shopper::fill_markers(html, 0, "");
+  shopper::fill_markers(html, 0, "", tr(lang, "account"));
   return http::Response::html(404, std::move(html));
 }
 

@@ -79,7 +79,7 @@ bool form_token_ok(const http::Request& req, const QueryPairs& form) {
   return false;
 }
 
-void fill_markers(std::string& html, int cart_count, std::string_view csrf) {
+void fill_markers(std::string& html, int cart_count, std::string_view csrf, std::string_view account_label) {
   const std::string count = std::to_string(cart_count);
   auto replace_all = [&html](std::string_view marker, std::string_view value) {
     for (auto at = html.find(marker); at != std::string::npos; at = html.find(marker, at + value.size())) {
@@ -88,6 +88,7 @@ void fill_markers(std::string& html, int cart_count, std::string_view csrf) {
   };
   replace_all(kCartCountMarker, count);
   replace_all(kCsrfMarker, csrf);
+  replace_all(kAccountMarker, account_label);
 }
 
 }  // namespace mc::web::shopper

@@ -29,6 +29,7 @@ inline constexpr std::string_view kCsrfCookie = "mc_csrf";
 // for each response: the cart badge's count and the form token.
 inline constexpr std::string_view kCartCountMarker = "\x01mc-cart-count\x01";
 inline constexpr std::string_view kCsrfMarker = "\x01mc-csrf\x01";
+inline constexpr std::string_view kAccountMarker = "\x01mc-account\x01";  // "Log in" or "My account"
 
 // The session the request's cookie names, if it exists (an unknown or forged id is no session).
 Task<std::optional<session::Session>> find_session(const Site& site, const http::Request& req);
@@ -47,6 +48,6 @@ void set_csrf_cookie(http::Response& r, std::string_view token, bool secure);
 bool form_token_ok(const http::Request& req, const QueryPairs& form);
 
 // Replaces the stand-ins in `html`.
-void fill_markers(std::string& html, int cart_count, std::string_view csrf);
+void fill_markers(std::string& html, int cart_count, std::string_view csrf, std::string_view account_label);
 
 }  // namespace mc::web::shopper

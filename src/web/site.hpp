@@ -22,6 +22,9 @@ class SessionStore;
 namespace mc::cart {
 class CartService;
 }
+namespace mc::account {
+class AccountService;
+}
 
 namespace mc::web {
 
@@ -40,6 +43,7 @@ struct Site {
   std::shared_ptr<PageMemo> memo;  // this thread's rendered pages; null: render every time
   session::SessionStore* sessions = nullptr;
   cart::CartService* cart = nullptr;
+  account::AccountService* accounts = nullptr;
 };
 
 // Every route of the store: HTML pages, the JSON API, images, static files and the operations endpoints.

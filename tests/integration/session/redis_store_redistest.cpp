@@ -1,7 +1,9 @@
 // Sessions and carts in a live Redis (MYCLOTHES_REDIS_HOST/PORT, set by script/test).
 #include <boost/asio/co_spawn.hpp>
 
+#include <map>
 #include "integration/redis/redis_fixture.hpp"
+
 #include "session/session.hpp"
 
 namespace mc::session {
@@ -108,6 +110,57 @@ TEST_F(SessionStoreTest, WithRedisAwayASessionIsAnErrorNotAnEmptyCart) {
   auto store = make_redis_store(client(dead));
   EXPECT_THROW(run(store->find(new_id())), Unavailable);
   EXPECT_THROW(run(store->create()), Unavailable);
+}
+
+}  // namespace
+}  // namespace mc::session
+
+namespace mc::session {
+namespace {
+
+TEST_F(SessionStoreTest, RotationGivesANewIdAndTheOldOneStopsWorking) {
+  auto c = client();
+  ASSERT_TRUE(run_until([&] { return c->connected(); }));
+  auto store = make_redis_store(c);
+  auto guest = run(store->create());
+  auto user = run(store->rotate(guest, 42));
+  EXPECT_NE(user.id, guest.id);
+  EXPECT_EQ(user.user_id, 42);
+  EXPECT_FALSE(run(store->find(guest.id))) << "no fixation: the pre-login id is dead";
+  auto found = run(store->find(user.id));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->user_id, 42);
+  auto out = run(store->rotate(user, 0));
+  EXPECT_FALSE(run(store->find(user.id)));
+  EXPECT_EQ(run(store->find(out.id))->user_id, 0);
+}
+
+TEST_F(SessionStoreTest, MergingAddsQuantitiesCapsThemAndEmptiesTheGuestCart) {
+  auto c = client();
+  ASSERT_TRUE(run_until([&] { return c->connected(); }));
+  auto store = make_redis_store(c);
+  const std::int64_t user_id = 900000 + ::getpid();
+  const Session account{"", user_id};
+  run(store->set(account, "P1-BLACK-M", 2));
+  run(store->set(account, "P3-RED-S", 1));
+  auto guest = run(store->create());
+  run(store->set(guest, "P1-BLACK-M", 3));
+  run(store->set(guest, "P2-WHITE-L", 1));
+  run(store->set(guest, "P9-GONE-M", 1));
+  std::vector<CartLine> limits{{"P1-BLACK-M", 4}, {"P2-WHITE-L", 5}};  // P9 is no longer sold
+  run(store->merge_into_user(guest, user_id, limits));
+  auto lines = run(store->cart(account));
+  std::map<std::string, int> by_sku;
+  for (const auto& l : lines) by_sku[l.sku] = l.qty;
+  EXPECT_EQ(by_sku["P1-BLACK-M"], 4) << "2 + 3 capped at 4";
+  EXPECT_EQ(by_sku["P2-WHITE-L"], 1);
+  EXPECT_EQ(by_sku["P3-RED-S"], 1);
+  EXPECT_FALSE(by_sku.contains("P9-GONE-M"));
+  EXPECT_TRUE(run(store->cart(guest)).empty());
+  auto ttl = cmd(*c, {"PTTL", "mc:cart:u:" + std::to_string(user_id)});
+  ASSERT_TRUE(ttl);
+  EXPECT_GT(ttl->integer, 89LL * 24 * 3600 * 1000) << "an account's cart keeps 90 days";
+  cmd(*c, {"DEL", "mc:cart:u:" + std::to_string(user_id)});
 }
 
 }  // namespace

@@ -166,6 +166,11 @@ TEST_F(StoreTest, APageShowsTheNewPriceAsSoonAsTheCachedDocumentChanges) {
   auto before = get("/p/" + slug);
   ASSERT_EQ(before.status, 200);
   EXPECT_NE(before.body.find("lang=\"ko\""), std::string::npos) << "Accept-Language chose Korean";
+  EXPECT_NE(before.body.find("<span class=\"tool-label\">로그인</span>"), std::string::npos)
+      << "a guest is offered to log in";
+  EXPECT_NE(before.body.find("<span class=\"cart-badge\" aria-label=\"장바구니: 0\">0</span>"), std::string::npos);
+  EXPECT_NE(before.body.find("name=\"csrf\" value=\"" + std::string(43, 'T') + "\""), std::string::npos)
+      << "the form carries the browser's token";
   // A catalog write, as the admin API will make it: the row changes, then the product's cache entry goes.
   auto conn = testing::connect_or_throw(db_->conninfo());
   conn.exec("UPDATE products SET price = 123450 WHERE id = 2");

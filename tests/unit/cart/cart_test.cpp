@@ -40,27 +40,30 @@ TEST(Quantity, IsOneToNinetyNineAndZeroOnlyToRemove) {
 // Carts in memory, with the same limit rule as the Redis store.
 class MemorySessions final : public session::SessionStore {
  public:
-  std::map<std::string, std::map<std::string, int>> carts;
+  std::map<std::string, std::map<std::string, int>> carts;  // session id, or "u:{user}"
+  std::map<std::string, std::int64_t> users;
+
+  static std::string key(const session::Session& s) { return s.user_id ? "u:" + std::to_string(s.user_id) : s.id; }
 
   Task<std::optional<session::Session>> find(std::string id) override {
-    if (!carts.contains(id)) co_return std::nullopt;
-    co_return session::Session{id, 0};
+    if (!users.contains(id)) co_return std::nullopt;
+    co_return session::Session{id, users[id]};
   }
   Task<session::Session> create() override {
     session::Session s{session::new_id(), 0};
-    carts[s.id];
+    users[s.id] = 0;
     co_return s;
   }
   Task<std::vector<session::CartLine>> cart(const session::Session& s) override {
     std::vector<session::CartLine> out;
-    for (const auto& [sku, qty] : carts[s.id]) out.push_back({sku, qty});
+    for (const auto& [sku, qty] : carts[key(s)]) out.push_back({sku, qty});
     co_return out;
   }
   Task<session::AddResult> add(const session::Session& s, std::string sku, int qty, int limit) override {
-    int& line = carts[s.id][sku];
+    int& line = carts[key(s)][sku];
     if (line + qty > limit) {
       const int current = line;
-      if (line == 0) carts[s.id].erase(sku);
+      if (line == 0) carts[key(s)].erase(sku);
       co_return session::AddResult{session::AddResult::Status::kOverLimit, current};
     }
     line += qty;
@@ -68,11 +71,35 @@ class MemorySessions final : public session::SessionStore {
   }
   Task<bool> set(const session::Session& s, std::string sku, int qty) override {
     if (qty == 0) {
-      carts[s.id].erase(sku);
+      carts[key(s)].erase(sku);
     } else {
-      carts[s.id][sku] = qty;
+      carts[key(s)][sku] = qty;
     }
     co_return true;
+  }
+  Task<session::Session> rotate(const session::Session& old, std::int64_t user_id) override {
+    users.erase(old.id);
+    session::Session s{session::new_id(), user_id};
+    users[s.id] = user_id;
+    co_return s;
+  }
+  Task<void> merge_into_user(const session::Session& guest, std::int64_t user_id,
+                             std::vector<session::CartLine> limits) override {
+    auto& into = carts["u:" + std::to_string(user_id)];
+    for (const auto& [sku, qty] : carts[guest.id]) {
+      int limit = 0;
+      for (const auto& l : limits) {
+        if (l.sku == sku) limit = l.qty;
+      }
+      const int merged = std::min(into[sku] + qty, limit);
+      if (merged > 0) {
+        into[sku] = merged;
+      } else {
+        into.erase(sku);
+      }
+    }
+    carts.erase(guest.id);
+    co_return;
   }
 };
 
@@ -123,6 +150,13 @@ class CartServiceTest : public ::testing::Test {
     io_.run();
     f.get();
     return std::move(*out);
+  }
+
+  void run(Task<void> task) {
+    auto f = net::co_spawn(io_, std::move(task), net::use_future);
+    io_.restart();
+    io_.run();
+    f.get();
   }
 
   net::io_context io_;
@@ -189,6 +223,17 @@ TEST_F(CartServiceTest, ALineThatSoldOutWhileInTheCartIsMarkedNotDropped) {
   EXPECT_FALSE(c.items[0].available);
   EXPECT_EQ(c.items[0].stock, 1);
   EXPECT_EQ(c.items[0].qty, 3);
+}
+
+TEST_F(CartServiceTest, AtLoginTheGuestCartJoinsTheAccountCartCappedAtStock) {
+  const session::Session account{"", 7};
+  ASSERT_TRUE(run(cart_.add(account, "P42-BLACK-M", 2)));  // from another browser, earlier
+  ASSERT_TRUE(run(cart_.add(s_, "P42-BLACK-M", 2)));
+  run(cart_.merge_into_user(s_, 7));
+  auto merged = run(cart_.view(account));
+  ASSERT_EQ(merged.items.size(), 1u);
+  EXPECT_EQ(merged.items[0].qty, 3) << "2 + 2, capped at the 3 in stock";
+  EXPECT_TRUE(run(cart_.view(s_)).items.empty()) << "the guest cart is gone";
 }
 
 TEST_F(CartServiceTest, TheJsonHasTheApiShape) {

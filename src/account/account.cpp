@@ -1,0 +1,218 @@
+#include "account/account.hpp"
+
+#include <fmt/format.h>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <mutex>
+#include <stdexcept>
+
+#include "db/database.hpp"
+#include "redis/client.hpp"
+
+namespace mc::account {
+namespace {
+
+namespace net = boost::asio;
+
+constexpr std::size_t kMaxEmail = 254;
+constexpr std::size_t kMinPassword = 8;
+constexpr std::size_t kMaxPassword = 128;
+constexpr std::size_t kMaxName = 100;
+
+constexpr db::Statement kInsertUser{"account_insert_user",
+                                    "INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) "
+                                    "ON CONFLICT (email_key) DO NOTHING RETURNING id"};
+constexpr db::Statement kUserByEmail{"account_user_by_email",
+                                     "SELECT id, email, name, password_hash FROM users WHERE email_key = lower($1)"};
+constexpr db::Statement kUserById{"account_user_by_id", "SELECT id, email, name FROM users WHERE id = $1::bigint"};
+
+net::thread_pool& hashing_pool() {
+  static net::thread_pool pool(2);
+  return pool;
+}
+
+void ensure_sodium() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (sodium_init() < 0) throw std::runtime_error("libsodium could not initialise");
+  });
+}
+
+// Characters, not bytes: a Korean name of 100 characters is 300 bytes.
+std::size_t utf8_length(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+bool plausible_email(std::string_view e) {
+  if (e.empty() || e.size() > kMaxEmail) return false;
+  const auto at = e.find('@');
+  if (at == 0 || at == std::string_view::npos || e.find('@', at + 1) != std::string_view::npos) return false;
+  const auto domain = e.substr(at + 1);
+  const auto dot = domain.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == domain.size()) return false;
+  for (unsigned char c : e) {
+    if (c <= ' ' || c == 0x7f || c == '<' || c == '>' || c == '"' || c == ',') return false;
+  }
+  return true;
+}
+
+Error invalid(std::string field, std::string message) {
+  return Error{Error::Code::kInvalidInput, std::move(message), std::move(field)};
+}
+
+}  // namespace
+
+int Error::status() const {
+  switch (code) {
+    case Code::kInvalidInput:
+      return 422;
+    case Code::kEmailTaken:
+      return 409;
+    case Code::kInvalidCredentials:
+      return 401;
+    case Code::kTooManyAttempts:
+      return 429;
+  }
+  return 400;
+}
+
+std::string_view Error::api_code() const {
+  switch (code) {
+    case Code::kInvalidInput:
+      return "invalid_input";
+    case Code::kEmailTaken:
+      return "email_taken";
+    case Code::kInvalidCredentials:
+      return "invalid_credentials";
+    case Code::kTooManyAttempts:
+      return "too_many_attempts";
+  }
+  return "invalid_input";
+}
+
+std::string normalize_email(std::string_view email) {
+  while (!email.empty() && (email.front() == ' ' || email.front() == '\t')) email.remove_prefix(1);
+  while (!email.empty() && (email.back() == ' ' || email.back() == '\t')) email.remove_suffix(1);
+  return std::string(email);
+}
+
+std::optional<Error> validate(const Registration& r) {
+  if (!plausible_email(r.email)) return invalid("email", "email must look like name@example.com");
+  if (r.password.size() < kMinPassword || r.password.size() > kMaxPassword) {
+    return invalid("password", fmt::format("password must be {} to {} characters", kMinPassword, kMaxPassword));
+  }
+  const auto name = utf8_length(r.name);
+  if (name == 0 || name > kMaxName || r.name.find_first_not_of(" \t") == std::string::npos) {
+    return invalid("name", fmt::format("name must be 1 to {} characters", kMaxName));
+  }
+  return std::nullopt;
+}
+
+Task<std::string> hash_password(std::string password) {
+  ensure_sodium();
+  auto work = [password = std::move(password)]() -> Task<std::string> {
+    char out[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+      throw std::runtime_error("argon2id: out of memory");
+    }
+    co_return std::string(out);
+  };
+  co_return co_await net::co_spawn(hashing_pool().get_executor(), std::move(work), net::use_awaitable);
+}
+
+Task<bool> verify_password(std::string encoded, std::string password) {
+  ensure_sodium();
+  auto work = [encoded = std::move(encoded), password = std::move(password)]() -> Task<bool> {
+    co_return crypto_pwhash_str_verify(encoded.c_str(), password.data(), password.size()) == 0;
+  };
+  co_return co_await net::co_spawn(hashing_pool().get_executor(), std::move(work), net::use_awaitable);
+}
+
+AccountService::AccountService(db::Cluster& db, redis::Client& redis) : db_(db), redis_(redis) {}
+
+Task<Expected<User, Error>> AccountService::register_user(Registration r) {
+  r.email = normalize_email(r.email);
+  if (auto bad = validate(r)) co_return Unexpected(std::move(*bad));
+  std::string hash = co_await hash_password(r.password);
+  auto params = db::make_params(r.email, r.name, std::move(hash));
+  auto result = co_await db_.query(db::Role::kPrimary, kInsertUser, std::move(params));
+  if (result.rows() == 0) {
+    co_return Unexpected(Error{Error::Code::kEmailTaken, "an account with this email already exists", "email"});
+  }
+  co_return User{result.int64(0, 0), std::move(r.email), std::move(r.name)};
+}
+
+Task<bool> AccountService::over_limit(const std::string& key, int limit, bool count) {
+  std::vector<std::string> args;
+  if (count) {
+    args = {"EVAL",
+            "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n",
+            "1", key, std::to_string(kWindowSeconds)};
+  } else {
+    args = {"GET", key};
+  }
+  auto reply = co_await redis_.command(std::move(args));
+  if (!reply) {
+    spdlog::warn("login rate limit unavailable: {}", reply.error().message);
+    co_return false;
+  }
+  const long long n = reply->type == redis::Reply::Type::kInteger  ? reply->integer
+                      : reply->type == redis::Reply::Type::kString ? std::atoll(reply->str.c_str())
+                                                                   : 0;
+  co_return count ? n > limit : n >= limit;
+}
+
+Task<void> AccountService::forget(const std::string& key) {
+  std::vector<std::string> args{"DEL", key};
+  co_await redis_.command(std::move(args));
+}
+
+Task<Expected<User, Error>> AccountService::authenticate(std::string email, std::string password, std::string client) {
+  email = normalize_email(email);
+  const Error wrong{Error::Code::kInvalidCredentials, "the email or the password is not right", ""};
+  const Error slow_down{Error::Code::kTooManyAttempts, "too many login attempts; wait a few minutes and try again", ""};
+  std::string lowered = email;
+  for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string client_key = "mc:rl:login:client:" + client;
+  const std::string account_key = "mc:rl:login:account:" + lowered;
+  if (co_await over_limit(client_key, kClientAttempts, true)) co_return Unexpected(slow_down);
+  if (co_await over_limit(account_key, kAccountAttempts, false)) co_return Unexpected(slow_down);
+  if (email.size() > kMaxEmail || password.size() > kMaxPassword) co_return Unexpected(wrong);
+
+  auto params = db::make_params(email);
+  auto rows = co_await db_.query(db::Role::kPrimary, kUserByEmail, std::move(params));
+  // Unknown emails cost a hash check too, so the answer's timing does not tell whether an account exists.
+  static const std::string decoy = [] {
+    ensure_sodium();
+    char out[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(out, "decoy-password", 14, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+      throw std::runtime_error("argon2id: out of memory");
+    }
+    return std::string(out);
+  }();
+  std::string encoded = rows.rows() ? std::string(rows.text(0, 3)) : decoy;
+  const bool ok = co_await verify_password(std::move(encoded), std::move(password));
+  if (!ok || rows.rows() == 0) {
+    co_await over_limit(account_key, kAccountAttempts, true);
+    co_return Unexpected(wrong);
+  }
+  co_await forget(account_key);
+  co_return User{rows.int64(0, 0), std::string(rows.text(0, 1)), std::string(rows.text(0, 2))};
+}
+
+Task<std::optional<User>> AccountService::find(std::int64_t id) {
+  auto params = db::make_params(std::to_string(id));
+  auto rows = co_await db_.query(db::Role::kPrimary, kUserById, std::move(params));
+  if (rows.rows() == 0) co_return std::nullopt;
+  co_return User{rows.int64(0, 0), std::string(rows.text(0, 1)), std::string(rows.text(0, 2))};
+}
+
+}  // namespace mc::account

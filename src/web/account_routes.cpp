@@ -1,0 +1,248 @@
+// Accounts: register, log in, log out, "me" — the JSON API under /api/v1/auth and /api/v1/me, and the
+// pages /login, /register, /logout (POST) and /account. Logging in gives the shopper a new session id and
+// merges the guest cart into the account's cart; logging out gives a new, empty guest session.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "account/account.hpp"
+#include "cart/cart.hpp"
+#include "web/api.hpp"
+#include "web/page_context.hpp"
+#include "web/shopper.hpp"
+
+namespace mc::web {
+namespace {
+
+namespace json = boost::json;
+using detail::PageContext;
+
+json::object user_json(const account::User& u) {
+  return json::object{{"id", u.id}, {"email", u.email}, {"name", u.name}};
+}
+
+http::Response account_error(const account::Error& e) {
+  auto r = http::Response::error(e.status(), e.api_code(), e.message);
+  if (e.code == account::Error::Code::kTooManyAttempts) r.set("Retry-After", std::to_string(account::kWindowSeconds));
+  return r;
+}
+
+std::string message_for(Lang lang, const account::Error& e) {
+  if (e.code == account::Error::Code::kInvalidInput) return std::string(tr(lang, "error_invalid_" + e.field));
+  return std::string(tr(lang, "error_" + std::string(e.api_code())));
+}
+
+std::string client_of(const http::Request& req) {
+  return req.remote_address.empty() ? std::string("unknown") : req.remote_address;
+}
+
+// The session a signed-in shopper continues with: a new id for the user, the guest cart merged into theirs.
+Task<session::Session> sign_in(const Site& site, const http::Request& req, std::int64_t user_id) {
+  auto current = co_await shopper::find_session(site, req);
+  if (current && current->user_id == 0) co_await site.cart->merge_into_user(*current, user_id);
+  const session::Session old = current ? *current : session::Session{session::new_id(), 0};
+  co_return co_await site.sessions->rotate(old, user_id);
+}
+
+// Logging out: a fresh guest session in place of the user's (the account's cart stays with the account).
+Task<std::optional<session::Session>> sign_out(const Site& site, const http::Request& req) {
+  auto current = co_await shopper::find_session(site, req);
+  if (!current) co_return std::nullopt;
+  co_return co_await site.sessions->rotate(*current, 0);
+}
+
+std::string string_field(const json::object& o, std::string_view name) {
+  const auto* v = o.if_contains(name);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::string form_field(const QueryPairs& form, std::string_view name) {
+  for (const auto& [k, v] : form) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+template <class F>
+Task<http::Response> account_guard(const http::Request& req, F&& body) {
+  try {
+    co_return co_await body();
+  } catch (const session::Unavailable& e) {
+    spdlog::warn("{} {}: session store unavailable: {}", http::to_string(req.method), req.target, e.what());
+  } catch (const db::Error& e) {
+    spdlog::warn("{} {}: database unavailable: {}", http::to_string(req.method), req.target, e.what());
+  }
+  auto r = http::Response::error(503, "unavailable", "Accounts are briefly unavailable. Please retry in a moment.");
+  r.set("Retry-After", "1");
+  co_return r;
+}
+
+Expected<json::object, http::Response> json_object_body(const http::Request& req) {
+  if (auto refused = shopper::refuse_unsafe_json(req)) return Unexpected(std::move(*refused));
+  boost::system::error_code ec;
+  auto v = json::parse(req.body, ec);
+  if (ec || !v.is_object()) {
+    return Unexpected(http::Response::error(422, "invalid_input", "The body must be a JSON object."));
+  }
+  return std::move(v.as_object());
+}
+
+http::Response signed_in_json(int status, const account::User& u, const session::Session& s, bool secure) {
+  auto r = http::Response::json(status, json::serialize(json::object{{"user", user_json(u)}}));
+  shopper::set_session_cookie(r, s, secure);
+  return r;
+}
+
+// ---- JSON API ----
+
+Task<http::Response> api_register(const Site& site, http::Request& req) {
+  auto body = json_object_body(req);
+  if (!body) co_return body.error();
+  account::Registration r{string_field(*body, "email"), string_field(*body, "password"), string_field(*body, "name")};
+  auto user = co_await site.accounts->register_user(std::move(r));
+  if (!user) co_return account_error(user.error());
+  auto s = co_await sign_in(site, req, user->id);
+  co_return signed_in_json(201, *user, s, req.secure);
+}
+
+Task<http::Response> api_login(const Site& site, http::Request& req) {
+  auto body = json_object_body(req);
+  if (!body) co_return body.error();
+  std::string email = string_field(*body, "email");
+  std::string password = string_field(*body, "password");
+  std::string client = client_of(req);
+  auto user = co_await site.accounts->authenticate(std::move(email), std::move(password), std::move(client));
+  if (!user) co_return account_error(user.error());
+  auto s = co_await sign_in(site, req, user->id);
+  co_return signed_in_json(200, *user, s, req.secure);
+}
+
+Task<http::Response> api_logout(const Site& site, http::Request& req) {
+  if (auto refused = shopper::refuse_unsafe_json(req)) co_return std::move(*refused);
+  auto fresh = co_await sign_out(site, req);
+  http::Response r;
+  r.status = 204;
+  if (fresh) shopper::set_session_cookie(r, *fresh, req.secure);
+  co_return r;
+}
+
+Task<http::Response> api_me(const Site& site, http::Request& req) {
+  auto s = co_await shopper::find_session(site, req);
+  if (s && s->user_id) {
+    if (auto u = co_await site.accounts->find(s->user_id)) {
+      co_return http::Response::json(200, json::serialize(json::object{{"user", user_json(*u)}}));
+    }
+  }
+  co_return http::Response::error(401, "not_logged_in", "Log in first.");
+}
+
+// ---- pages ----
+
+http::Response see(std::string_view where, const http::Request& req, const std::optional<session::Session>& s) {
+  http::Response r;
+  r.status = 303;
+  r.set("Location", std::string(where));
+  if (s) shopper::set_session_cookie(r, *s, req.secure);
+  return r;
+}
+
+Task<http::Response> auth_page(const Site& site, http::Request& req, std::string_view which, int status,
+                               json::object ctx) {
+  PageContext page(site, req);
+  co_await page.load_categories();
+  if (page.session() && page.session()->user_id && status == 200) co_return see("/account", req, std::nullopt);
+  const std::string key(which == "login" ? "login" : "register");
+  co_return page.render(status, which, detail::site_title(page.lang(), tr(page.lang(), key)), ctx);
+}
+
+Task<http::Response> login_page(const Site& site, http::Request& req) {
+  json::object empty;
+  co_return co_await auth_page(site, req, "login", 200, std::move(empty));
+}
+
+Task<http::Response> register_page(const Site& site, http::Request& req) {
+  json::object empty;
+  co_return co_await auth_page(site, req, "register", 200, std::move(empty));
+}
+
+Task<http::Response> form_login(const Site& site, http::Request& req) {
+  const auto form = query_pairs(req.body);
+  const Lang lang = detail::choose_lang(req).lang;
+  std::string email = form_field(form, "email");
+  json::object ctx{{"email", email}};
+  if (!shopper::form_token_ok(req, form)) {
+    ctx["error"] = tr(lang, "error_csrf");
+    co_return co_await auth_page(site, req, "login", 403, std::move(ctx));
+  }
+  std::string password = form_field(form, "password");
+  std::string client = client_of(req);
+  auto user = co_await site.accounts->authenticate(std::move(email), std::move(password), std::move(client));
+  if (!user) {
+    ctx["error"] = message_for(lang, user.error());
+    auto page = co_await auth_page(site, req, "login", user.error().status(), std::move(ctx));
+    if (user.error().code == account::Error::Code::kTooManyAttempts) page.set("Retry-After", "900");
+    co_return page;
+  }
+  auto s = co_await sign_in(site, req, user->id);
+  co_return see("/account", req, s);
+}
+
+Task<http::Response> form_register(const Site& site, http::Request& req) {
+  const auto form = query_pairs(req.body);
+  const Lang lang = detail::choose_lang(req).lang;
+  account::Registration r{form_field(form, "email"), form_field(form, "password"), form_field(form, "name")};
+  json::object ctx{{"email", r.email}, {"name", r.name}};
+  if (!shopper::form_token_ok(req, form)) {
+    ctx["error"] = tr(lang, "error_csrf");
+    co_return co_await auth_page(site, req, "register", 403, std::move(ctx));
+  }
+  auto user = co_await site.accounts->register_user(std::move(r));
+  if (!user) {
+    ctx["error"] = message_for(lang, user.error());
+    co_return co_await auth_page(site, req, "register", user.error().status(), std::move(ctx));
+  }
+  auto s = co_await sign_in(site, req, user->id);
+  co_return see("/account", req, s);
+}
+
+Task<http::Response> form_logout(const Site& site, http::Request& req) {
+  const auto form = query_pairs(req.body);
+  if (!shopper::form_token_ok(req, form)) co_return see("/account", req, std::nullopt);
+  auto fresh = co_await sign_out(site, req);
+  co_return see("/", req, fresh);
+}
+
+Task<http::Response> account_page(const Site& site, http::Request& req) {
+  PageContext page(site, req);
+  co_await page.load_categories();
+  if (!page.session() || page.session()->user_id == 0) co_return see("/login", req, std::nullopt);
+  auto user = co_await site.accounts->find(page.session()->user_id);
+  if (!user) co_return see("/login", req, std::nullopt);
+  const Lang lang = page.lang();
+  json::object ctx{{"user", user_json(*user)}, {"greeting", tr_with(lang, "hello_name", "name", user->name)}};
+  co_return page.render(200, "account", detail::site_title(lang, tr(lang, "account")), ctx);
+}
+
+}  // namespace
+
+void add_account_routes(http::Router& router, const Site& site) {
+  if (site.accounts == nullptr || site.sessions == nullptr || site.cart == nullptr) return;
+  auto route = [&](http::Method method, std::string pattern, Task<http::Response> (*fn)(const Site&, http::Request&)) {
+    router.add(method, std::move(pattern), [site, fn](http::Request& req) -> Task<http::Response> {
+      co_return co_await account_guard(req, [&]() { return fn(site, req); });
+    });
+  };
+  route(http::Method::kPost, "/api/v1/auth/register", api_register);
+  route(http::Method::kPost, "/api/v1/auth/login", api_login);
+  route(http::Method::kPost, "/api/v1/auth/logout", api_logout);
+  route(http::Method::kGet, "/api/v1/me", api_me);
+  route(http::Method::kGet, "/login", login_page);
+  route(http::Method::kPost, "/login", form_login);
+  route(http::Method::kGet, "/register", register_page);
+  route(http::Method::kPost, "/register", form_register);
+  route(http::Method::kPost, "/logout", form_logout);
+  route(http::Method::kGet, "/account", account_page);
+}
+
+}  // namespace mc::web

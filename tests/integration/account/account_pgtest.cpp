@@ -1,0 +1,149 @@
+// Accounts against a real PostgreSQL (a scratch database) and Redis (the login attempt counters).
+#include "account/account.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <chrono>
+#include <cstdlib>
+
+#include "db/database.hpp"
+#include "db/migrate.hpp"
+#include "integration/db/scratch_database.hpp"
+#include "redis/client.hpp"
+
+namespace mc::account {
+namespace {
+
+namespace net = boost::asio;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+class AccountTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto admin = testing::primary_conninfo();
+    ASSERT_TRUE(admin);
+    db_ = std::make_unique<testing::ScratchDatabase>(*admin, "accounts");
+    auto applied =
+        db::migrate(db_->conninfo(), std::string(MYCLOTHES_SOURCE_DIR) + "/db/migrations", [](std::string_view) {});
+    ASSERT_TRUE(applied) << applied.error();
+    const char* host = std::getenv("MYCLOTHES_REDIS_HOST");
+    const char* port = std::getenv("MYCLOTHES_REDIS_PORT");
+    ASSERT_TRUE(host && port) << "MYCLOTHES_REDIS_HOST/PORT are not set: run through script/test";
+    DbConfig dbc;
+    dbc.primary = db_->conninfo();
+    cluster_ = db::make_cluster(io_, dbc);
+    RedisConfig rc;
+    rc.host = host;
+    rc.port = static_cast<std::uint16_t>(std::stoi(port));
+    redis_ = redis::make_client(io_, rc);
+    redis_->start();
+    pump([&] { return redis_->connected(); });
+    service_ = std::make_unique<AccountService>(*cluster_, *redis_);
+    // Unique per run: the attempt counters live in the shared Redis.
+    suffix_ = std::to_string(::getpid()) + "-" + std::to_string(Clock::now().time_since_epoch().count());
+  }
+
+  void TearDown() override {
+    service_.reset();
+    if (redis_) redis_->stop();
+    if (cluster_) cluster_->close();
+    io_.restart();
+    io_.run_for(1s);
+  }
+
+  void pump(const std::function<bool()>& done, std::chrono::milliseconds limit = 5000ms) {
+    io_.restart();
+    const auto start = Clock::now();
+    while (!done() && Clock::now() - start < limit) io_.run_one_for(20ms);
+  }
+
+  template <class T>
+  T run(Task<T> task) {
+    std::optional<T> out;
+    auto wrapper = [&out](Task<T> t) -> Task<void> { out.emplace(co_await std::move(t)); };
+    auto f = net::co_spawn(io_, wrapper(std::move(task)), net::use_future);
+    pump([&] { return f.wait_for(0s) == std::future_status::ready; }, 30000ms);
+    f.get();
+    return std::move(*out);
+  }
+
+  std::string email(std::string_view who) { return std::string(who) + "-" + suffix_ + "@example.com"; }
+
+  net::io_context io_;
+  std::unique_ptr<testing::ScratchDatabase> db_;
+  std::unique_ptr<db::Cluster> cluster_;
+  std::shared_ptr<redis::Client> redis_;
+  std::unique_ptr<AccountService> service_;
+  std::string suffix_;
+};
+
+TEST_F(AccountTest, RegisterThenLogInWithAnyCapitalisation) {
+  auto user = run(service_->register_user(Registration{email("Kim"), "correct horse", "김민지"}));
+  ASSERT_TRUE(user) << user.error().message;
+  EXPECT_GT(user->id, 0);
+  EXPECT_EQ(user->name, "김민지");
+  std::string upper = email("KIM");
+  auto in = run(service_->authenticate(upper, "correct horse", "10.0.0.1"));
+  ASSERT_TRUE(in) << in.error().message;
+  EXPECT_EQ(in->id, user->id);
+  auto found = run(service_->find(user->id));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->email, email("Kim"));
+  // Only a hash is stored.
+  auto conn = testing::connect_or_throw(db_->conninfo());
+  auto row = conn.exec("SELECT password_hash FROM users WHERE id = $1::bigint", {std::to_string(user->id)});
+  EXPECT_TRUE(std::string(row.text(0, 0)).starts_with("$argon2id$"));
+}
+
+TEST_F(AccountTest, AnEmailRegistersOnce) {
+  ASSERT_TRUE(run(service_->register_user(Registration{email("lee"), "password-1", "Lee"})));
+  auto again = run(service_->register_user(Registration{email("LEE"), "password-2", "Lee Two"}));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().api_code(), "email_taken");
+  auto bad = run(service_->register_user(Registration{"not-an-email", "password-1", "X"}));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "email");
+}
+
+TEST_F(AccountTest, UnknownEmailAndWrongPasswordGetTheSameAnswer) {
+  ASSERT_TRUE(run(service_->register_user(Registration{email("park"), "correct horse", "Park"})));
+  auto wrong = run(service_->authenticate(email("park"), "wrong horse", "10.0.0.2"));
+  auto unknown = run(service_->authenticate(email("nobody"), "wrong horse", "10.0.0.2"));
+  ASSERT_FALSE(wrong);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(wrong.error().api_code(), "invalid_credentials");
+  EXPECT_EQ(unknown.error().api_code(), wrong.error().api_code());
+  EXPECT_EQ(wrong.error().message, unknown.error().message);
+}
+
+TEST_F(AccountTest, RepeatedFailuresLockTheAccountForAWhile) {
+  ASSERT_TRUE(run(service_->register_user(Registration{email("choi"), "correct horse", "Choi"})));
+  for (int i = 0; i < kAccountAttempts; ++i) {
+    auto r = run(service_->authenticate(email("choi"), "guess " + std::to_string(i), "10.0.1." + std::to_string(i)));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().api_code(), "invalid_credentials");
+  }
+  auto locked = run(service_->authenticate(email("choi"), "correct horse", "10.0.2.1"));
+  ASSERT_FALSE(locked) << "even the right password waits once the account is locked";
+  EXPECT_EQ(locked.error().api_code(), "too_many_attempts");
+  EXPECT_EQ(locked.error().status(), 429);
+}
+
+TEST_F(AccountTest, OneClientCannotTryManyAccounts) {
+  const std::string client = "10.9.9." + std::to_string(::getpid() % 250);
+  std::vector<std::string> args{"DEL", "mc:rl:login:client:" + client};
+  run(redis_->command(std::move(args)));
+  int refused = 0;
+  for (int i = 0; i < kClientAttempts + 2; ++i) {
+    auto r = run(service_->authenticate(email("spray" + std::to_string(i)), "guess", client));
+    if (!r && r.error().api_code() == "too_many_attempts") ++refused;
+  }
+  EXPECT_EQ(refused, 2);
+}
+
+}  // namespace
+}  // namespace mc::account
