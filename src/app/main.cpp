@@ -25,6 +25,7 @@
 #include "db/database.hpp"
 #include "db/migrate.hpp"
 #include "http/server.hpp"
+#include "order/order.hpp"
 #include "redis/client.hpp"
 #include "session/session.hpp"
 #include "web/page_memo.hpp"
@@ -86,6 +87,7 @@ struct Worker {
   std::unique_ptr<session::SessionStore> sessions;  // null without Redis: no cart then
   std::unique_ptr<cart::CartService> cart;
   std::unique_ptr<account::AccountService> accounts;
+  std::unique_ptr<order::OrderService> orders;
   web::Site site;
 };
 
@@ -130,6 +132,8 @@ int serve(const Config& config) {
       w->site.cart = w->cart.get();
       w->accounts = std::make_unique<account::AccountService>(*w->db, *w->redis);
       w->site.accounts = w->accounts.get();
+      w->orders = std::make_unique<order::OrderService>(*w->db, *w->sessions, *w->catalog);
+      w->site.orders = w->orders.get();
     }
     auto router = web::make_router(w->site);
     http::MiddlewareOptions mw{config.server.instance_id, config.server.az,

@@ -94,6 +94,11 @@ Task<Served> CatalogService::list(const ListingQuery& query) {
   co_return served(std::move(f));
 }
 
+Task<void> CatalogService::forget_product(std::int64_t id) {
+  std::vector<std::string> keys{fmt::format("mc:product:{}", id)};
+  co_await cache_.store().del(std::move(keys));
+}
+
 Task<void> CatalogService::invalidate_product(std::int64_t id) {
   categories_.reset();
   std::vector<std::string> keys{fmt::format("mc:product:{}", id)};

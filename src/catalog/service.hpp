@@ -47,6 +47,8 @@ class CatalogService {
 
   // After a write to a product: its document goes, and every listing moves to a new version.
   Task<void> invalidate_product(std::int64_t id);
+  // After its stock changed (an order): only its document goes, so its page shows the new stock at once.
+  Task<void> forget_product(std::int64_t id);
 
  private:
   Task<std::int64_t> version();

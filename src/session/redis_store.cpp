@@ -121,6 +121,11 @@ class RedisStore final : public SessionStore {
     co_return true;
   }
 
+  Task<void> clear_cart(const Session& s) override {
+    std::vector<std::string> args{"DEL", cart_key(s)};
+    check(co_await client_->command(std::move(args)));
+  }
+
   Task<Session> rotate(const Session& old, std::int64_t user_id) override {
     Session fresh{new_id(), user_id};
     const auto ttl = user_id ? options_.user_ttl : options_.guest_ttl;

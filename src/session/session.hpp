@@ -62,6 +62,9 @@ class SessionStore {
   // Sets the line's quantity; 0 removes it.
   virtual Task<bool> set(const Session& s, std::string sku, int qty) = 0;
 
+  // Empties the session's cart (after an order took it).
+  virtual Task<void> clear_cart(const Session& s) = 0;
+
   // A new session id for `user_id` (0: a guest) in place of `old`, which stops existing: the id changes
   // at login and at logout, so an id known before either is worth nothing after it.
   virtual Task<Session> rotate(const Session& old, std::int64_t user_id) = 0;

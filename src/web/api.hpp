@@ -10,5 +10,6 @@ void add_ops_routes(http::Router& router, const Site& site);
 void add_page_routes(http::Router& router, const Site& site);
 void add_cart_routes(http::Router& router, const Site& site);
 void add_account_routes(http::Router& router, const Site& site);
+void add_order_routes(http::Router& router, const Site& site);
 
 }  // namespace mc::web

@@ -58,6 +58,7 @@ std::shared_ptr<http::Router> make_router(const Site& site) {
   add_page_routes(*router, site);
   add_cart_routes(*router, site);
   add_account_routes(*router, site);
+  add_order_routes(*router, site);
   router->add(http::Method::kGet, "/img/{category}/{file}", product_image);
   router->add(http::Method::kGet, "/static/*", http::static_files(site.config->server.web_root + "/static"));
   return router;

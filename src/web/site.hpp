@@ -25,6 +25,9 @@ class CartService;
 namespace mc::account {
 class AccountService;
 }
+namespace mc::order {
+class OrderService;
+}
 
 namespace mc::web {
 
@@ -44,6 +47,7 @@ struct Site {
   session::SessionStore* sessions = nullptr;
   cart::CartService* cart = nullptr;
   account::AccountService* accounts = nullptr;
+  order::OrderService* orders = nullptr;
 };
 
 // Every route of the store: HTML pages, the JSON API, images, static files and the operations endpoints.

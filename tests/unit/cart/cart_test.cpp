@@ -77,6 +77,10 @@ class MemorySessions final : public session::SessionStore {
     }
     co_return true;
   }
+  Task<void> clear_cart(const session::Session& s) override {
+    carts.erase(key(s));
+    co_return;
+  }
   Task<session::Session> rotate(const session::Session& old, std::int64_t user_id) override {
     users.erase(old.id);
     session::Session s{session::new_id(), user_id};

@@ -371,8 +371,9 @@ class Templates : public ::testing::TestWithParam<Lang> {
 };
 
 TEST_P(Templates, AllExistAndCompile) {
-  for (std::string name : {"layout", "home", "product_card", "category", "search", "product", "not_found", "error",
-                           "pager", "filter_form", "sort_select", "cart"}) {
+  for (std::string name : {"layout",  "home",      "product_card",   "category",    "search", "product", "not_found",
+                           "error",   "pager",     "filter_form",    "sort_select", "cart",   "login",   "register",
+                           "account", "addresses", "address_fields", "checkout",    "orders", "order"}) {
     ASSERT_TRUE(renderer_->sources().contains(name)) << name;
   }
   auto loaded = web::Templates::load(dir_.string());

@@ -1,0 +1,84 @@
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/expected.hpp"
+#include "core/task.hpp"
+#include "session/session.hpp"
+
+namespace mc::db {
+class Cluster;
+}
+namespace mc::catalog {
+class CatalogService;
+}
+
+namespace mc::order {
+
+struct Address {
+  std::int64_t id = 0;
+  std::string recipient;
+  std::string line1;
+  std::string line2;
+  std::string city;
+  std::string postal_code;
+  std::string country = "KR";  // ISO 3166-1 alpha-2
+  std::string phone;
+  bool is_default = false;
+};
+
+struct Error {
+  enum class Code { kInvalidInput, kNotFound, kEmptyCart, kInsufficientStock };
+  Code code;
+  std::string message;
+  std::string field;  // kInvalidInput
+  std::string sku;    // kInsufficientStock: the first line that cannot be filled
+  int available = 0;  // kInsufficientStock: how many there are
+  int status() const;
+  std::string_view api_code() const;  // invalid_input, not_found, empty_cart, insufficient_stock
+};
+
+// Field rules: recipient 1..100 characters, line1 1..200, line2 ..200, city 1..100, postal code 1..20 of
+// letters, digits, space and '-', country two capital letters, phone ..30 of digits, space, '+', '-'.
+std::optional<Error> validate(const Address& a);
+// An address from the API's JSON (missing strings are empty); `is_default` false when absent.
+Address address_from_json(const boost::json::object& o);
+boost::json::object to_json(const Address& a);
+
+// An idempotency key: 1..100 printable ASCII characters.
+bool valid_idempotency_key(std::string_view key);
+
+struct Placed {
+  boost::json::object order;  // the API's Order
+  bool created = false;       // false: the same key placed it before
+};
+
+class OrderService {
+ public:
+  OrderService(db::Cluster& db, session::SessionStore& sessions, catalog::CatalogService& catalog);
+
+  Task<std::vector<Address>> addresses(std::int64_t user_id);
+  Task<Expected<Address, Error>> add_address(std::int64_t user_id, Address a);
+  Task<Expected<Address, Error>> update_address(std::int64_t user_id, std::int64_t id, Address a);
+  Task<bool> delete_address(std::int64_t user_id, std::int64_t id);
+
+  // Checkout of the session's cart: one transaction on the primary (db function place_order), then the
+  // cart is cleared and the product documents whose stock changed leave the cache.
+  Task<Expected<Placed, Error>> checkout(const session::Session& s, std::int64_t address_id, std::string key);
+
+  Task<std::vector<boost::json::object>> orders(std::int64_t user_id);
+  Task<std::optional<boost::json::object>> order(std::int64_t user_id, std::int64_t id);
+
+ private:
+  Task<void> make_default(std::int64_t user_id, std::int64_t id);
+
+  db::Cluster& db_;
+  session::SessionStore& sessions_;
+  catalog::CatalogService& catalog_;
+};
+
+}  // namespace mc::order
