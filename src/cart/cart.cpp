@@ -95,11 +95,16 @@ Task<std::optional<catalog::Variant>> CartService::find_variant(const std::strin
 }
 
 Task<Cart> CartService::view(const std::optional<session::Session>& session) {
-  Cart cart;
-  if (!session) co_return cart;
+  if (!session) co_return Cart{};
   auto lines = co_await sessions_.cart(*session);
+  std::map<std::int64_t, std::optional<catalog::Product>> none;
+  co_return co_await view_of(std::move(lines), std::move(none));
+}
+
+Task<Cart> CartService::view_of(std::vector<session::CartLine> lines,
+                                std::map<std::int64_t, std::optional<catalog::Product>> products) {
+  Cart cart;
   std::sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.sku < b.sku; });
-  std::map<std::int64_t, std::optional<catalog::Product>> products;
   for (const auto& line : lines) {
     Line out;
     out.sku = line.sku;
@@ -145,25 +150,33 @@ Task<Expected<Cart, Error>> CartService::add(const session::Session& session, st
   if (!valid_quantity(qty, false)) {
     co_return Unexpected(Error{Error::Code::kInvalidQuantity, fmt::format("qty must be 1 to {}", kMaxLineQty)});
   }
-  const auto variant = co_await find_variant(sku);
+  const auto id = product_id_of(sku);
+  std::optional<catalog::Product> p;
+  if (id) p = co_await product(*id);
+  std::optional<catalog::Variant> variant;
+  if (p) {
+    for (const auto& v : p->variants) {
+      if (v.sku == sku) variant = v;
+    }
+  }
   if (!variant) co_return Unexpected(Error{Error::Code::kUnknownSku, fmt::format("no product has the SKU {}", sku)});
   const int stock = variant->stock;
   if (stock <= 0) {
     co_return Unexpected(Error{Error::Code::kInsufficientStock, fmt::format("{} is sold out", sku)});
   }
-  const auto lines = co_await sessions_.cart(session);
-  const bool new_line = std::none_of(lines.begin(), lines.end(), [&](const auto& l) { return l.sku == sku; });
-  if (new_line && lines.size() >= kMaxLines) {
+  const int limit = std::min(stock, kMaxLineQty);
+  auto added = co_await sessions_.add(session, sku, qty, limit, static_cast<int>(kMaxLines));
+  if (added.status == session::AddResult::Status::kTooManyLines) {
     co_return Unexpected(Error{Error::Code::kTooManyLines, fmt::format("a cart holds at most {} lines", kMaxLines)});
   }
-  const int limit = std::min(stock, kMaxLineQty);
-  auto added = co_await sessions_.add(session, sku, qty, limit);
   if (added.status != session::AddResult::Status::kAdded) {
     co_return Unexpected(
         Error{Error::Code::kInsufficientStock,
               fmt::format("only {} of {} can be in the cart ({} already there)", limit, sku, added.qty)});
   }
-  co_return co_await view(session);
+  std::map<std::int64_t, std::optional<catalog::Product>> known;
+  known.emplace(*id, std::move(p));
+  co_return co_await view_of(std::move(added.cart), std::move(known));
 }
 
 Task<Expected<Cart, Error>> CartService::set(const session::Session& session, std::string sku, int qty) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,6 +74,9 @@ class CartService {
 
  private:
   Task<std::optional<catalog::Product>> product(std::int64_t id);
+  // The cart view of `lines`, with products already read in this request reused.
+  Task<Cart> view_of(std::vector<session::CartLine> lines,
+                     std::map<std::int64_t, std::optional<catalog::Product>> products);
   Task<std::optional<catalog::Variant>> find_variant(const std::string& sku);
 
   session::SessionStore& sessions_;

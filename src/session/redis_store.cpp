@@ -41,13 +41,19 @@ redis.call('PEXPIRE', KEYS[2], ARGV[1])
 return #guest / 2
 )lua";
 
+// ARGV: sku, qty to add, limit, ttl ms, most lines. Returns {outcome, qty, the cart as sku, qty, ...}:
+// outcome 1 added (qty: the line's new quantity), 0 over the limit (qty: as it stays), -1 too many lines.
 constexpr std::string_view kAddScript = R"lua(
 local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 local wanted = current + tonumber(ARGV[2])
-if wanted > tonumber(ARGV[3]) then return -current end
+if current == 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[5]) then return {-1, 0} end
+if wanted > tonumber(ARGV[3]) then return {0, current} end
 redis.call('HSET', KEYS[1], ARGV[1], wanted)
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
-return wanted
+local out = {1, wanted}
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all do out[#out + 1] = all[i] end
+return out
 )lua";
 
 std::int64_t to_int(std::string_view s) {
@@ -90,7 +96,7 @@ class RedisStore final : public SessionStore {
     co_return out;
   }
 
-  Task<AddResult> add(const Session& s, std::string sku, int qty, int limit) override {
+  Task<AddResult> add(const Session& s, std::string sku, int qty, int limit, int max_lines) override {
     std::vector<std::string> args{"EVAL",
                                   std::string(kAddScript),
                                   "1",
@@ -98,14 +104,23 @@ class RedisStore final : public SessionStore {
                                   std::move(sku),
                                   std::to_string(qty),
                                   std::to_string(limit),
-                                  ms(ttl(s))};
+                                  ms(ttl(s)),
+                                  std::to_string(max_lines)};
     auto reply = co_await client_->command(std::move(args));
     check(reply);
-    if (reply->type != redis::Reply::Type::kInteger) throw Unavailable("unexpected reply to the cart add");
-    if (reply->integer < 0 || (reply->integer == 0 && qty > 0)) {
-      co_return AddResult{AddResult::Status::kOverLimit, static_cast<int>(-reply->integer)};
+    if (reply->type != redis::Reply::Type::kArray || reply->elements.size() < 2) {
+      throw Unavailable("unexpected reply to the cart add");
     }
-    co_return AddResult{AddResult::Status::kAdded, static_cast<int>(reply->integer)};
+    const auto outcome = reply->elements[0].integer;
+    AddResult result;
+    result.qty = static_cast<int>(reply->elements[1].integer);
+    result.status = outcome == 1   ? AddResult::Status::kAdded
+                    : outcome == 0 ? AddResult::Status::kOverLimit
+                                   : AddResult::Status::kTooManyLines;
+    for (std::size_t i = 2; i + 1 < reply->elements.size(); i += 2) {
+      result.cart.push_back(CartLine{reply->elements[i].str, static_cast<int>(to_int(reply->elements[i + 1].str))});
+    }
+    co_return result;
   }
 
   Task<bool> set(const Session& s, std::string sku, int qty) override {

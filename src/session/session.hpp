@@ -40,9 +40,10 @@ struct CartLine {
 
 // What an add did: the line's new quantity, or why nothing changed.
 struct AddResult {
-  enum class Status { kAdded, kOverLimit, kUnavailable };
+  enum class Status { kAdded, kOverLimit, kTooManyLines };
   Status status = Status::kAdded;
-  int qty = 0;  // the line's quantity after the add (kAdded), or as it stays (kOverLimit)
+  int qty = 0;                 // the line's quantity after the add (kAdded), or as it stays (kOverLimit)
+  std::vector<CartLine> cart;  // kAdded: the whole cart after the add (saves reading it again)
 };
 
 // Where sessions and carts live (mode `redis` now; `sticky`, `cookie` and `dynamodb` implement the same
@@ -57,8 +58,9 @@ class SessionStore {
   virtual Task<Session> create() = 0;
 
   virtual Task<std::vector<CartLine>> cart(const Session& s) = 0;
-  // Adds `qty` to the line of `sku` unless the line would exceed `limit` (then nothing changes).
-  virtual Task<AddResult> add(const Session& s, std::string sku, int qty, int limit) = 0;
+  // Adds `qty` to the line of `sku` unless the line would exceed `limit`, or a new line would make more
+  // than `max_lines` (then nothing changes). One atomic step.
+  virtual Task<AddResult> add(const Session& s, std::string sku, int qty, int limit, int max_lines) = 0;
   // Sets the line's quantity; 0 removes it.
   virtual Task<bool> set(const Session& s, std::string sku, int qty) = 0;
 

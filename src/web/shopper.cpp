@@ -80,15 +80,29 @@ bool form_token_ok(const http::Request& req, const QueryPairs& form) {
 }
 
 void fill_markers(std::string& html, int cart_count, std::string_view csrf, std::string_view account_label) {
+  // One pass: every stand-in starts with \x01, which never occurs in content.
   const std::string count = std::to_string(cart_count);
-  auto replace_all = [&html](std::string_view marker, std::string_view value) {
-    for (auto at = html.find(marker); at != std::string::npos; at = html.find(marker, at + value.size())) {
-      html.replace(at, marker.size(), value);
+  std::string out;
+  out.reserve(html.size() + 64);
+  std::size_t from = 0;
+  for (auto at = html.find('\x01'); at != std::string::npos; at = html.find('\x01', from)) {
+    out.append(html, from, at - from);
+    const std::string_view rest(html.data() + at, html.size() - at);
+    if (rest.starts_with(kCartCountMarker)) {
+      out += count;
+      from = at + kCartCountMarker.size();
+    } else if (rest.starts_with(kCsrfMarker)) {
+      out += csrf;
+      from = at + kCsrfMarker.size();
+    } else if (rest.starts_with(kAccountMarker)) {
+      out += account_label;
+      from = at + kAccountMarker.size();
+    } else {
+      from = at + 1;  // a stray control character: dropped
     }
-  };
-  replace_all(kCartCountMarker, count);
-  replace_all(kCsrfMarker, csrf);
-  replace_all(kAccountMarker, account_label);
+  }
+  out.append(html, from, std::string::npos);
+  html = std::move(out);
 }
 
 }  // namespace mc::web::shopper

@@ -35,7 +35,7 @@ TEST_F(SessionStoreTest, IdleSessionsAndCartsExpireAndUseRenewsThem) {
   auto store = make_redis_store(c, short_lived);
   auto kept = run(store->create());
   auto idle = run(store->create());
-  ASSERT_EQ(run(store->add(kept, "P1-BLACK-M", 1, 5)).status, AddResult::Status::kAdded);
+  ASSERT_EQ(run(store->add(kept, "P1-BLACK-M", 1, 5, 50)).status, AddResult::Status::kAdded);
   for (int i = 0; i < 3; ++i) {  // 1.5 s of activity on one session, none on the other
     run_until([] { return false; }, 500ms);
     ASSERT_TRUE(run(store->find(kept.id)));
@@ -52,7 +52,7 @@ TEST_F(SessionStoreTest, GuestCartsLiveThirtyDaysFromTheirLastUse) {
   ASSERT_TRUE(run_until([&] { return c->connected(); }));
   auto store = make_redis_store(c);
   auto s = run(store->create());
-  run(store->add(s, "P1-BLACK-M", 2, 10));
+  run(store->add(s, "P1-BLACK-M", 2, 10, 50));
   auto ttl = cmd(*c, {"PTTL", "mc:cart:s:" + s.id});
   ASSERT_TRUE(ttl);
   const auto thirty_days = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::hours(24 * 30)).count();
@@ -74,7 +74,7 @@ TEST_F(SessionStoreTest, ConcurrentAddsNeverPassTheLimit) {
     net::co_spawn(
         io_,
         [&, i]() -> Task<void> {
-          auto r = co_await (i % 2 ? a : b)->add(s, "P9-NAVY-L", 1, 10);
+          auto r = co_await (i % 2 ? a : b)->add(s, "P9-NAVY-L", 1, 10, 50);
           (r.status == AddResult::Status::kAdded ? added : refused)++;
           ++done;
         },
@@ -88,6 +88,21 @@ TEST_F(SessionStoreTest, ConcurrentAddsNeverPassTheLimit) {
   auto lines = run(a->cart(s));
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0].qty, 10);
+}
+
+TEST_F(SessionStoreTest, AnAddReturnsTheWholeCartAndRespectsTheLineCap) {
+  auto c = client();
+  ASSERT_TRUE(run_until([&] { return c->connected(); }));
+  auto store = make_redis_store(c);
+  auto s = run(store->create());
+  ASSERT_EQ(run(store->add(s, "P1-A-M", 1, 10, 2)).status, AddResult::Status::kAdded);
+  auto second = run(store->add(s, "P2-B-M", 3, 10, 2));
+  ASSERT_EQ(second.status, AddResult::Status::kAdded);
+  EXPECT_EQ(second.qty, 3);
+  EXPECT_EQ(second.cart.size(), 2u);
+  EXPECT_EQ(run(store->add(s, "P3-C-M", 1, 10, 2)).status, AddResult::Status::kTooManyLines);
+  EXPECT_EQ(run(store->add(s, "P2-B-M", 1, 10, 2)).qty, 4) << "an existing line may still grow";
+  EXPECT_EQ(run(store->cart(s)).size(), 2u);
 }
 
 TEST_F(SessionStoreTest, SettingAQuantityAndRemovingALine) {

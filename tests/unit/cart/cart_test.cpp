@@ -59,15 +59,17 @@ class MemorySessions final : public session::SessionStore {
     for (const auto& [sku, qty] : carts[key(s)]) out.push_back({sku, qty});
     co_return out;
   }
-  Task<session::AddResult> add(const session::Session& s, std::string sku, int qty, int limit) override {
-    int& line = carts[key(s)][sku];
-    if (line + qty > limit) {
-      const int current = line;
-      if (line == 0) carts[key(s)].erase(sku);
-      co_return session::AddResult{session::AddResult::Status::kOverLimit, current};
+  Task<session::AddResult> add(const session::Session& s, std::string sku, int qty, int limit, int max_lines) override {
+    auto& cart = carts[key(s)];
+    const int current = cart.contains(sku) ? cart[sku] : 0;
+    if (current == 0 && static_cast<int>(cart.size()) >= max_lines) {
+      co_return session::AddResult{session::AddResult::Status::kTooManyLines, 0, {}};
     }
-    line += qty;
-    co_return session::AddResult{session::AddResult::Status::kAdded, line};
+    if (current + qty > limit) co_return session::AddResult{session::AddResult::Status::kOverLimit, current, {}};
+    cart[sku] = current + qty;
+    session::AddResult r{session::AddResult::Status::kAdded, current + qty, {}};
+    for (const auto& [k, v] : cart) r.cart.push_back({k, v});
+    co_return r;
   }
   Task<bool> set(const session::Session& s, std::string sku, int qty) override {
     if (qty == 0) {
@@ -209,6 +211,14 @@ TEST_F(CartServiceTest, UnknownSkusAndBadQuantitiesAreRefused) {
   EXPECT_EQ(run(cart_.add(s_, "P7-BLACK-M", 1)).error().code, Error::Code::kUnknownSku);
   EXPECT_EQ(run(cart_.add(s_, "P42-BLACK-M", 0)).error().code, Error::Code::kInvalidQuantity);
   EXPECT_EQ(run(cart_.add(s_, "P42-BLACK-M", 100)).error().status(), 422);
+}
+
+TEST_F(CartServiceTest, ACartHoldsAtMostFiftyLines) {
+  for (std::size_t i = 0; i < kMaxLines; ++i) sessions_.carts[s_.id]["P42-X-" + std::to_string(i)] = 1;
+  auto full = run(cart_.add(s_, "P42-BLACK-M", 1));
+  ASSERT_FALSE(full);
+  EXPECT_EQ(full.error().code, Error::Code::kTooManyLines);
+  EXPECT_EQ(full.error().status(), 422);
 }
 
 TEST_F(CartServiceTest, SettingZeroRemovesTheLine) {
