@@ -158,6 +158,7 @@ Task<http::Response> auth_page(const Site& site, http::Request& req, std::string
 
 Task<http::Response> login_page(const Site& site, http::Request& req) {
   json::object empty;
+  if (req.query_param("expired")) empty["notice"] = tr(detail::choose_lang(req).lang, "session_expired");
   co_return co_await auth_page(site, req, "login", 200, std::move(empty));
 }
 
@@ -216,7 +217,9 @@ Task<http::Response> form_logout(const Site& site, http::Request& req) {
 Task<http::Response> account_page(const Site& site, http::Request& req) {
   PageContext page(site, req);
   co_await page.load_categories();
-  if (!page.session() || page.session()->user_id == 0) co_return see("/login", req, std::nullopt);
+  if (!page.session() || page.session()->user_id == 0) {
+    co_return see(page.session_expired() ? "/login?expired=1" : "/login", req, std::nullopt);
+  }
   auto user = co_await site.accounts->find(page.session()->user_id);
   if (!user) co_return see("/login", req, std::nullopt);
   const Lang lang = page.lang();

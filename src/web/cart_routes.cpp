@@ -143,6 +143,7 @@ Task<http::Response> cart_page_with(const Site& site, http::Request& req, int st
                    {"count_text", tr_n(lang, "items_in_cart", c.count)},
                    {"total_text", format_krw(c.total)}};
   if (!error.empty()) ctx["error"] = std::move(error);
+  if (page.session_expired()) ctx["notice"] = tr(lang, "session_expired");
   co_return page.render(status, "cart", detail::site_title(lang, tr(lang, "cart_title")), ctx);
 }
 

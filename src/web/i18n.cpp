@@ -129,6 +129,8 @@ constexpr std::array kStrings = std::to_array<Entry>({
     {"error_address", "배송지 입력을 확인해 주세요.", "Please check the address fields."},
     {"error_choose_address", "배송지를 선택하거나 추가해 주세요.", "Choose or add an address."},
     {"error_not_found", "찾을 수 없습니다.", "Not found."},
+    {"session_expired", "로그인 세션이 만료되었습니다. 다시 로그인하면 계정의 장바구니를 볼 수 있습니다.",
+     "Your session expired. Log in again to see your account and its cart."},
     {"error_no_size", "사이즈를 선택해 주세요.", "Please choose a size."},
     {"select_size", "사이즈를 선택하세요", "Select a size"},
     {"not_found_title", "페이지를 찾을 수 없습니다", "Page not found"},

@@ -30,6 +30,9 @@ http::Response order_error(const order::Error& e) {
   return r;
 }
 
+// Where a page sends a shopper who is not logged in: with a word about it if their session expired.
+std::string login_url(const PageContext& page) { return page.session_expired() ? "/login?expired=1" : "/login"; }
+
 http::Response not_logged_in() { return http::Response::error(401, "not_logged_in", "Log in first."); }
 
 http::Response see(std::string where) {
@@ -175,7 +178,7 @@ Task<http::Response> addresses_page_with(const Site& site, http::Request& req, i
                                          json::object draft) {
   PageContext page(site, req);
   co_await page.load_categories();
-  if (!page.session() || page.session()->user_id == 0) co_return see("/login");
+  if (!page.session() || page.session()->user_id == 0) co_return see(login_url(page));
   const auto all = co_await site.orders->addresses(page.session()->user_id);
   json::array items;
   for (const auto& a : all) items.emplace_back(address_view(a));
@@ -234,7 +237,7 @@ Task<http::Response> form_change_address(const Site& site, http::Request& req) {
 Task<http::Response> checkout_page_with(const Site& site, http::Request& req, int status, std::string error) {
   PageContext page(site, req);
   co_await page.load_categories();
-  if (!page.session() || page.session()->user_id == 0) co_return see("/login");
+  if (!page.session() || page.session()->user_id == 0) co_return see(login_url(page));
   const Lang lang = page.lang();
   const auto c = co_await site.cart->view(page.session());
   if (c.items.empty() && error.empty()) co_return see("/cart");
@@ -334,7 +337,7 @@ json::object order_view(Lang lang, const json::object& o) {
 Task<http::Response> orders_page(const Site& site, http::Request& req) {
   PageContext page(site, req);
   co_await page.load_categories();
-  if (!page.session() || page.session()->user_id == 0) co_return see("/login");
+  if (!page.session() || page.session()->user_id == 0) co_return see(login_url(page));
   const Lang lang = page.lang();
   const auto all = co_await site.orders->orders(page.session()->user_id);
   json::array orders;
@@ -346,7 +349,7 @@ Task<http::Response> orders_page(const Site& site, http::Request& req) {
 Task<http::Response> order_page(const Site& site, http::Request& req) {
   PageContext page(site, req);
   co_await page.load_categories();
-  if (!page.session() || page.session()->user_id == 0) co_return see("/login");
+  if (!page.session() || page.session()->user_id == 0) co_return see(login_url(page));
   const Lang lang = page.lang();
   const auto id = detail::parse_id(req.path_params[0]);
   std::optional<json::object> found;

@@ -95,6 +95,9 @@ class PageContext {
     if (!site_.sessions) co_return;
     try {
       session_ = co_await shopper::find_session(site_, req_);
+      // A well-formed id that names no session any more: it expired (or was logged out elsewhere).
+      const auto cookie = req_.cookie(shopper::kSessionCookie);
+      session_expired_ = !session_ && cookie && session::valid_id(*cookie);
       if (session_) {
         const auto lines = co_await site_.sessions->cart(*session_);
         for (const auto& line : lines) cart_count_ += line.qty;
@@ -104,6 +107,7 @@ class PageContext {
     }
   }
   const std::optional<session::Session>& session() const { return session_; }
+  bool session_expired() const { return session_expired_; }
   const std::string& csrf() const { return csrf_; }
   const http::Request& request() const { return req_; }
 
@@ -240,6 +244,7 @@ class PageContext {
   std::string memo_key_;
   std::optional<session::Session> session_;
   int cart_count_ = 0;
+  bool session_expired_ = false;
   std::string csrf_;
   bool csrf_fresh_ = false;
 };

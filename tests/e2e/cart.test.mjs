@@ -115,6 +115,12 @@ test('the cart API refuses foreign origins and non-JSON bodies, and a forged ses
   const forged = await fetch(new URL('/api/v1/cart', base), { headers: { Cookie: 'mc_sid=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
   assert.equal(forged.status, 200);
   assert.equal((await forged.json()).count, 0);
+  const expired = await fetch(new URL('/cart?lang=en', base), { headers: { Cookie: 'mc_sid=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
+  assert.equal(expired.status, 200, 'an unknown session is an empty cart, never an error page');
+  assert.match(await expired.text(), /Your session expired/);
+  const account = await fetch(new URL('/account', base), { redirect: 'manual', headers: { Cookie: 'mc_sid=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
+  assert.equal(account.status, 303);
+  assert.equal(account.headers.get('location'), '/login?expired=1');
   const added = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
   assert.equal(added.status, 200);
   const cookie = added.headers.get('set-cookie') ?? '';
