@@ -1,6 +1,8 @@
 #include "catalog/json.hpp"
 
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <boost/json.hpp>
 
 namespace mc::catalog {
@@ -33,13 +35,26 @@ Expected<T, std::string> parse_with(std::string_view text, F&& f) {
 
 }  // namespace
 
-std::string image_url(std::string_view category, std::int64_t product_id, std::string_view color) {
-  return fmt::format("/img/{}/{}-{}.svg", category, product_id, color);
+std::string_view garment_of(std::string_view category, std::string_view name_en) {
+  auto has = [&](std::initializer_list<std::string_view> words) {
+    return std::any_of(words.begin(), words.end(), [&](auto w) { return name_en.find(w) != std::string_view::npos; });
+  };
+  if (name_en.empty()) return {};
+  if (category == "outerwear") return has({"Coat", "Blazer", "Cardigan"}) ? "coat" : "jacket";
+  if (category == "tops") return has({"Hoodie", "Sweat", "Knit"}) ? "sweat" : "tee";
+  return {};
+}
+
+std::string image_url(std::string_view category, std::int64_t product_id, std::string_view color,
+                      std::string_view name_en) {
+  const auto garment = garment_of(category, name_en);
+  if (garment.empty()) return fmt::format("/img/{}/{}-{}.svg", category, product_id, color);
+  return fmt::format("/img/{}/{}-{}.svg?g={}", category, product_id, color, garment);
 }
 
 std::string to_json(const Product& p) {
   json::array images;
-  for (const auto& c : distinct_colors(p.variants)) images.emplace_back(image_url(p.category, p.id, c));
+  for (const auto& c : distinct_colors(p.variants)) images.emplace_back(image_url(p.category, p.id, c, p.name.en));
   json::array variants;
   for (const auto& v : p.variants) {
     variants.emplace_back(json::object{{"sku", v.sku}, {"size", v.size}, {"color", v.color}, {"stock", v.stock}});
@@ -69,7 +84,7 @@ std::string to_json(const Listing& l) {
                                     {"category", s.category},
                                     {"price", s.price},
                                     {"currency", "KRW"},
-                                    {"image", image_url(s.category, s.id, first_color)},
+                                    {"image", image_url(s.category, s.id, first_color, s.name.en)},
                                     {"colors", std::move(colors)},
                                     {"in_stock", s.in_stock}});
   }

@@ -122,20 +122,20 @@ Task<http::Response> cart_page_with(const Site& site, http::Request& req, int st
   const Lang lang = page.lang();
   json::array items;
   for (const auto& l : c.items) {
-    items.emplace_back(
-        json::object{{"sku", l.sku},
-                     {"url", l.slug.empty() ? std::string("/") : "/p/" + l.slug},
-                     {"image_url", l.category.empty() ? std::string("/static/favicon.svg")
-                                                      : catalog::image_url(l.category, l.product_id, l.color)},
-                     {"name", l.name.en.empty() ? l.sku : detail::pick(lang, l.name)},
-                     {"color_name", detail::color_name(lang, l.color)},
-                     {"size", l.size},
-                     {"qty", l.qty},
-                     {"available", l.available},
-                     {"stock_text", stock_text(lang, l.stock)},
-                     {"unit_price_text", format_krw(l.unit_price)},
-                     {"line_total_text", format_krw(l.line_total)},
-                     {"update_url", "/cart/items/" + http::url_encode(l.sku)}});
+    items.emplace_back(json::object{
+        {"sku", l.sku},
+        {"url", l.slug.empty() ? std::string("/") : "/p/" + l.slug},
+        {"image_url", l.category.empty() ? std::string("/static/favicon.svg")
+                                         : catalog::image_url(l.category, l.product_id, l.color, l.name.en)},
+        {"name", l.name.en.empty() ? l.sku : detail::pick(lang, l.name)},
+        {"color_name", detail::color_name(lang, l.color)},
+        {"size", l.size},
+        {"qty", l.qty},
+        {"available", l.available},
+        {"stock_text", stock_text(lang, l.stock)},
+        {"unit_price_text", format_krw(l.unit_price)},
+        {"line_total_text", format_krw(l.line_total)},
+        {"update_url", "/cart/items/" + http::url_encode(l.sku)}});
   }
   json::object ctx{{"items", std::move(items)},
                    {"empty", c.items.empty()},

@@ -246,18 +246,18 @@ Task<http::Response> checkout_page_with(const Site& site, http::Request& req, in
   for (const auto& a : all) addresses.emplace_back(address_view(a));
   json::array items;
   for (const auto& l : c.items) {
-    items.emplace_back(
-        json::object{{"sku", l.sku},
-                     {"url", l.slug.empty() ? std::string("/") : "/p/" + l.slug},
-                     {"image_url", l.category.empty() ? std::string("/static/favicon.svg")
-                                                      : catalog::image_url(l.category, l.product_id, l.color)},
-                     {"name", l.name.en.empty() ? l.sku : detail::pick(lang, l.name)},
-                     {"color_name", detail::color_name(lang, l.color)},
-                     {"size", l.size},
-                     {"qty", l.qty},
-                     {"available", l.available},
-                     {"stock_text", stock_text(lang, l.stock)},
-                     {"line_total_text", format_krw(l.line_total)}});
+    items.emplace_back(json::object{
+        {"sku", l.sku},
+        {"url", l.slug.empty() ? std::string("/") : "/p/" + l.slug},
+        {"image_url", l.category.empty() ? std::string("/static/favicon.svg")
+                                         : catalog::image_url(l.category, l.product_id, l.color, l.name.en)},
+        {"name", l.name.en.empty() ? l.sku : detail::pick(lang, l.name)},
+        {"color_name", detail::color_name(lang, l.color)},
+        {"size", l.size},
+        {"qty", l.qty},
+        {"available", l.available},
+        {"stock_text", stock_text(lang, l.stock)},
+        {"line_total_text", format_krw(l.line_total)}});
   }
   json::object ctx{{"items", std::move(items)},
                    {"has_addresses", !all.empty()},
@@ -312,16 +312,17 @@ json::object order_view(Lang lang, const json::object& o) {
     const auto* slug = i.if_contains("slug");
     const auto* category = i.if_contains("category");
     const bool listed = slug && slug->is_string() && category && category->is_string();
-    items.emplace_back(json::object{{"sku", i.at("sku")},
-                                    {"url", listed ? "/p/" + std::string(slug->as_string()) : std::string("/")},
-                                    {"image_url", listed ? catalog::image_url(category->as_string(), product_id, color)
-                                                         : std::string("/static/favicon.svg")},
-                                    {"name", detail::pick(lang, name)},
-                                    {"color_name", detail::color_name(lang, color)},
-                                    {"size", i.at("size")},
-                                    {"qty", i.at("qty")},
-                                    {"unit_price_text", format_krw(i.at("unit_price").as_int64())},
-                                    {"line_total_text", format_krw(i.at("line_total").as_int64())}});
+    items.emplace_back(
+        json::object{{"sku", i.at("sku")},
+                     {"url", listed ? "/p/" + std::string(slug->as_string()) : std::string("/")},
+                     {"image_url", listed ? catalog::image_url(category->as_string(), product_id, color, name.en)
+                                          : std::string("/static/favicon.svg")},
+                     {"name", detail::pick(lang, name)},
+                     {"color_name", detail::color_name(lang, color)},
+                     {"size", i.at("size")},
+                     {"qty", i.at("qty")},
+                     {"unit_price_text", format_krw(i.at("unit_price").as_int64())},
+                     {"line_total_text", format_krw(i.at("line_total").as_int64())}});
   }
   const auto id = o.at("id").as_int64();
   return json::object{{"id", id},

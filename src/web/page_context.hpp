@@ -141,7 +141,7 @@ class PageContext {
                         {"url", "/p/" + s.slug},
                         {"name", pick(lang(), s.name)},
                         {"price_text", format_krw(s.price)},
-                        {"image_url", catalog::image_url(s.category, s.id, first)},
+                        {"image_url", catalog::image_url(s.category, s.id, first, s.name.en)},
                         {"colors", color_swatches(lang(), s.colors)},
                         {"category_name", category_name(s.category)},
                         {"sold_out", !s.in_stock}};

@@ -211,7 +211,7 @@ Task<http::Response> product_page(const Site& site, http::Request& req) {
       {"description", pick(page.lang(), p.description)},
       {"price_text", format_krw(p.price)},
       {"category", json::object{{"name", page.category_name(p.category)}, {"url", "/c/" + p.category}}},
-      {"image_url", catalog::image_url(p.category, p.id, selected)},
+      {"image_url", catalog::image_url(p.category, p.id, selected, p.name.en)},
       {"colors", std::move(color_items)},
       {"selected_color_name", color_name(page.lang(), selected)},
       {"sizes", std::move(sizes)},

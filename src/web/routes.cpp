@@ -15,8 +15,8 @@
 namespace mc::web {
 namespace {
 
-// /img/{category}/{id}-{color}.svg: drawn from the URL alone (no database), so every instance can answer it and
-// browsers may keep it for a year.
+// /img/{category}/{id}-{color}.svg[?g=garment]: drawn from the URL alone (no database), so every instance can answer it
+// and browsers may keep it for a year.
 Task<http::Response> product_image(http::Request& req) {
   const std::string& category = req.path_params[0];
   std::string_view file = req.path_params[1];
@@ -31,7 +31,8 @@ Task<http::Response> product_image(http::Request& req) {
   std::string hex(color->hex);
   if (hex.starts_with('#')) hex.erase(0, 1);
   http::Response r;
-  r.body = product_svg(*id, category, hex);
+  const auto garment = req.query_param("g").value_or("");
+  r.body = product_svg(*id, category, hex, garment.size() <= 8 ? garment : std::string());
   r.set("Content-Type", "image/svg+xml");
   r.set("Cache-Control", "public, max-age=31536000, immutable");
   r.set("ETag", fmt::format("\"{:x}\"", std::hash<std::string>{}(r.body)));

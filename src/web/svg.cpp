@@ -115,9 +115,15 @@ struct Drawing {
   int ground_y;  // where the shadow falls
 };
 
-Drawing drawing_for(std::string_view category, std::uint32_t h) {
-  if (category == "outerwear") return h % 3 == 0 ? Drawing{kCoat, 668} : Drawing{kBomber, 618};
-  if (category == "tops") return h % 4 == 0 ? Drawing{kSweat, 640} : Drawing{kTee, 624};
+Drawing drawing_for(std::string_view category, std::uint32_t h, std::string_view garment) {
+  if (category == "outerwear") {
+    const bool coat = garment == "coat" || (garment != "jacket" && h % 3 == 0);
+    return coat ? Drawing{kCoat, 668} : Drawing{kBomber, 618};
+  }
+  if (category == "tops") {
+    const bool sweat = garment == "sweat" || (garment != "tee" && h % 4 == 0);
+    return sweat ? Drawing{kSweat, 640} : Drawing{kTee, 624};
+  }
   if (category == "bottoms") return {kTrousers, 656};
   if (category == "dresses") return {kDress, 662};
   if (category == "shoes") return {kSneaker, 536};
@@ -150,7 +156,8 @@ bool valid_hex6(std::string_view text) {
   return true;
 }
 
-std::string product_svg(std::int64_t product_id, std::string_view category_slug, std::string_view color_hex6) {
+std::string product_svg(std::int64_t product_id, std::string_view category_slug, std::string_view color_hex6,
+                        std::string_view garment) {
   const Rgb fill = valid_hex6(color_hex6) ? parse(color_hex6) : Rgb{0x8e, 0x8e, 0x8e};
   const bool light = lightness(fill) > 150;
   const Rgb black{17, 17, 17};
@@ -177,7 +184,7 @@ std::string product_svg(std::int64_t product_id, std::string_view category_slug,
   out += kBackdrops[h % kBackdrops.size()];
   out += R"("/><circle cx=")" + std::to_string(cx) + R"(" cy=")" + std::to_string(cy) + R"(" r=")" + std::to_string(r) +
          R"(" fill="#fff" fill-opacity=".55"/>)";
-  const Drawing drawing = drawing_for(category_slug, h);
+  const Drawing drawing = drawing_for(category_slug, h, garment);
   out += R"(<ellipse cx="300" cy=")" + std::to_string(drawing.ground_y) +
          R"(" rx="210" ry="16" fill="#000" fill-opacity=".08"/>)";
   out += R"(<g stroke=")" + colors[2] + R"(" stroke-width="3" stroke-linejoin="round">)";

@@ -16,6 +16,9 @@ bool valid_hex6(std::string_view text);
 // tops, bottoms, dresses, shoes, bags, accessories; anything else draws a t-shirt) in `color_hex6`
 // (a neutral grey when not valid_hex6). Presentation attributes only, no style or script: the bytes are safe
 // under the site's Content-Security-Policy and in an <img>.
-std::string product_svg(std::int64_t product_id, std::string_view category_slug, std::string_view color_hex6);
+// `garment` ("coat", "jacket", "sweat", "tee"; see catalog::garment_of) picks between a category's two
+// drawings; empty or unknown: picked from the product id.
+std::string product_svg(std::int64_t product_id, std::string_view category_slug, std::string_view color_hex6,
+                        std::string_view garment = {});
 
 }  // namespace mc::web

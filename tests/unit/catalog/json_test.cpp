@@ -27,7 +27,7 @@ TEST(ProductJson, HasExactlyTheApiShape) {
   EXPECT_EQ(v.at("currency").as_string(), "KRW");
   EXPECT_EQ(v.at("name").at("ko").as_string(), "오버핏 항공 점퍼");
   ASSERT_EQ(v.at("images").as_array().size(), 2u);  // one per colour
-  EXPECT_EQ(v.at("images").as_array()[0].as_string(), "/img/outerwear/42-black.svg");
+  EXPECT_EQ(v.at("images").as_array()[0].as_string(), "/img/outerwear/42-black.svg?g=jacket");
   const auto& variant = v.at("variants").as_array()[0].as_object();
   EXPECT_EQ(variant.at("sku").as_string(), "P42-BLACK-M");
   EXPECT_EQ(variant.at("stock").as_int64(), 2);
@@ -58,11 +58,29 @@ TEST(ListingJson, RoundTripsWithTotals) {
   const auto text = to_json(l);
   const auto v = boost::json::parse(text).as_object();
   EXPECT_EQ(v.at("total").as_int64(), 1234);
-  EXPECT_EQ(v.at("items").as_array()[0].at("image").as_string(), "/img/tops/7-white.svg");
+  EXPECT_EQ(v.at("items").as_array()[0].at("image").as_string(), "/img/tops/7-white.svg?g=tee");
   auto back = listing_from_json(text);
   ASSERT_TRUE(back);
   EXPECT_EQ(back->items[0].colors.size(), 2u);
   EXPECT_TRUE(back->items[0].in_stock);
+}
+
+}  // namespace
+}  // namespace mc::catalog
+
+namespace mc::catalog {
+namespace {
+
+TEST(ProductPictures, DrawWhatTheProductIsCalled) {
+  EXPECT_EQ(garment_of("outerwear", "MA-1 Flight Jacket"), "jacket");
+  EXPECT_EQ(garment_of("outerwear", "Wool Long Coat"), "coat");
+  EXPECT_EQ(garment_of("outerwear", "Vintage Cardigan"), "coat");
+  EXPECT_EQ(garment_of("tops", "Cotton Hoodie"), "sweat");
+  EXPECT_EQ(garment_of("tops", "Oxford Shirt"), "tee");
+  EXPECT_EQ(garment_of("shoes", "Sneakers"), "");
+  EXPECT_EQ(garment_of("outerwear", ""), "") << "no name: the drawing follows the id";
+  EXPECT_EQ(image_url("shoes", 5, "red", "Canvas Sneakers"), "/img/shoes/5-red.svg");
+  EXPECT_EQ(image_url("outerwear", 0, "khaki"), "/img/outerwear/0-khaki.svg");
 }
 
 }  // namespace

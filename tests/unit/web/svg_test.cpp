@@ -77,3 +77,17 @@ TEST(Svg, NegativeAndHugeIdsAreFine) {
 
 }  // namespace
 }  // namespace mc::web
+
+namespace mc::web {
+namespace {
+
+TEST(ProductSvgGarment, TheNameDecidesBetweenTwoDrawings) {
+  // Whatever the id, the garment named decides the drawing.
+  for (std::int64_t id = 1; id < 12; ++id) {
+    EXPECT_NE(product_svg(id, "outerwear", "333333", "coat"), product_svg(id, "outerwear", "333333", "jacket")) << id;
+    EXPECT_NE(product_svg(id, "tops", "333333", "sweat"), product_svg(id, "tops", "333333", "tee")) << id;
+  }
+}
+
+}  // namespace
+}  // namespace mc::web
