@@ -8,14 +8,13 @@
 
 #include "cart/cart.hpp"
 #include "catalog/service.hpp"
+#include "core/text.hpp"
 #include "db/database.hpp"
 
 namespace mc::order {
 namespace json = boost::json;
 
 namespace {
-
-constexpr std::size_t kMaxOrdersListed = 50;
 
 constexpr db::Statement kListAddresses{
     "order_list_addresses",
@@ -53,12 +52,6 @@ constexpr db::Statement kOrderRows{
     "WHERE i.order_id = o.id)::text "
     "FROM orders o WHERE o.user_id = $1::bigint AND ($2::bigint = 0 OR o.id = $2::bigint) "
     "ORDER BY o.id DESC LIMIT 50"};
-
-std::size_t utf8_length(std::string_view s) {
-  std::size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
 
 bool only(std::string_view s, std::string_view allowed_punctuation) {
   return std::all_of(s.begin(), s.end(), [&](char c) {
@@ -287,7 +280,7 @@ Task<std::vector<json::object>> OrderService::orders(std::int64_t user_id) {
   auto params = db::make_params(std::to_string(user_id), std::string("0"));
   auto r = co_await db_.query(db::Role::kPrimary, kOrderRows, std::move(params));
   std::vector<json::object> out;
-  for (int i = 0; i < r.rows() && out.size() < kMaxOrdersListed; ++i) out.push_back(order_from_row(r, i));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(order_from_row(r, i));  // at most 50 (kOrderRows)
   co_return out;
 }
 

@@ -367,6 +367,10 @@ class AsioClient final : public Client, public std::enable_shared_from_this<Asio
   void add_write() {
     if (want_write_) return;
     want_write_ = true;
+    write_later();
+  }
+
+  void write_later() {
     net::post(io_, [weak = weak_from_this(), epoch = epoch_] {
       if (auto self = weak.lock(); self && self->epoch_ == epoch) self->on_writable();
     });
@@ -384,13 +388,7 @@ class AsioClient final : public Client, public std::enable_shared_from_this<Asio
       redisAsyncHandleWrite(ac_);  // may complete a connect, fail it and free the context, or write
       if (epoch_ != epoch || ac_ == nullptr) return;
     }
-    if (want_write_) add_write_again();
-  }
-
-  void add_write_again() {
-    net::post(io_, [weak = weak_from_this(), epoch = epoch_] {
-      if (auto self = weak.lock(); self && self->epoch_ == epoch) self->on_writable();
-    });
+    if (want_write_) write_later();
   }
 
   void arm_write() {

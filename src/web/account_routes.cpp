@@ -9,6 +9,7 @@
 #include "account/account.hpp"
 #include "cart/cart.hpp"
 #include "web/api.hpp"
+#include "web/handlers.hpp"
 #include "web/page_context.hpp"
 #include "web/shopper.hpp"
 
@@ -16,7 +17,10 @@ namespace mc::web {
 namespace {
 
 namespace json = boost::json;
+using detail::form_field;
+using detail::json_object_body;
 using detail::PageContext;
+using detail::see_other;
 
 json::object user_json(const account::User& u) {
   return json::object{{"id", u.id}, {"email", u.email}, {"name", u.name}};
@@ -55,37 +59,6 @@ Task<std::optional<session::Session>> sign_out(const Site& site, const http::Req
 std::string string_field(const json::object& o, std::string_view name) {
   const auto* v = o.if_contains(name);
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-std::string form_field(const QueryPairs& form, std::string_view name) {
-  for (const auto& [k, v] : form) {
-    if (k == name) return v;
-  }
-  return {};
-}
-
-template <class F>
-Task<http::Response> account_guard(const http::Request& req, F&& body) {
-  try {
-    co_return co_await body();
-  } catch (const session::Unavailable& e) {
-    spdlog::warn("{} {}: session store unavailable: {}", http::to_string(req.method), req.target, e.what());
-  } catch (const db::Error& e) {
-    spdlog::warn("{} {}: database unavailable: {}", http::to_string(req.method), req.target, e.what());
-  }
-  auto r = http::Response::error(503, "unavailable", "Accounts are briefly unavailable. Please retry in a moment.");
-  r.set("Retry-After", "1");
-  co_return r;
-}
-
-Expected<json::object, http::Response> json_object_body(const http::Request& req) {
-  if (auto refused = shopper::refuse_unsafe_json(req)) return Unexpected(std::move(*refused));
-  boost::system::error_code ec;
-  auto v = json::parse(req.body, ec);
-  if (ec || !v.is_object()) {
-    return Unexpected(http::Response::error(422, "invalid_input", "The body must be a JSON object."));
-  }
-  return std::move(v.as_object());
 }
 
 http::Response signed_in_json(int status, const account::User& u, const session::Session& s, bool secure) {
@@ -139,19 +112,11 @@ Task<http::Response> api_me(const Site& site, http::Request& req) {
 
 // ---- pages ----
 
-http::Response see(std::string_view where, const http::Request& req, const std::optional<session::Session>& s) {
-  http::Response r;
-  r.status = 303;
-  r.set("Location", std::string(where));
-  if (s) shopper::set_session_cookie(r, *s, req.secure);
-  return r;
-}
-
 Task<http::Response> auth_page(const Site& site, http::Request& req, std::string_view which, int status,
                                json::object ctx) {
   PageContext page(site, req);
   co_await page.load_categories();
-  if (page.session() && page.session()->user_id && status == 200) co_return see("/account", req, std::nullopt);
+  if (page.session() && page.session()->user_id && status == 200) co_return see_other("/account", req);
   const std::string key(which == "login" ? "login" : "register");
   co_return page.render(status, which, detail::site_title(page.lang(), tr(page.lang(), key)), ctx);
 }
@@ -186,7 +151,7 @@ Task<http::Response> form_login(const Site& site, http::Request& req) {
     co_return page;
   }
   auto s = co_await sign_in(site, req, user->id);
-  co_return see("/account", req, s);
+  co_return see_other("/account", req, s);
 }
 
 Task<http::Response> form_register(const Site& site, http::Request& req) {
@@ -204,24 +169,24 @@ Task<http::Response> form_register(const Site& site, http::Request& req) {
     co_return co_await auth_page(site, req, "register", user.error().status(), std::move(ctx));
   }
   auto s = co_await sign_in(site, req, user->id);
-  co_return see("/account", req, s);
+  co_return see_other("/account", req, s);
 }
 
 Task<http::Response> form_logout(const Site& site, http::Request& req) {
   const auto form = query_pairs(req.body);
-  if (!shopper::form_token_ok(req, form)) co_return see("/account", req, std::nullopt);
+  if (!shopper::form_token_ok(req, form)) co_return see_other("/account", req);
   auto fresh = co_await sign_out(site, req);
-  co_return see("/", req, fresh);
+  co_return see_other("/", req, fresh);
 }
 
 Task<http::Response> account_page(const Site& site, http::Request& req) {
   PageContext page(site, req);
   co_await page.load_categories();
   if (!page.session() || page.session()->user_id == 0) {
-    co_return see(page.session_expired() ? "/login?expired=1" : "/login", req, std::nullopt);
+    co_return see_other(page.session_expired() ? "/login?expired=1" : "/login", req);
   }
   auto user = co_await site.accounts->find(page.session()->user_id);
-  if (!user) co_return see("/login", req, std::nullopt);
+  if (!user) co_return see_other("/login", req);
   const Lang lang = page.lang();
   json::object ctx{{"user", user_json(*user)}, {"greeting", tr_with(lang, "hello_name", "name", user->name)}};
   co_return page.render(200, "account", detail::site_title(lang, tr(lang, "account")), ctx);
@@ -231,10 +196,9 @@ Task<http::Response> account_page(const Site& site, http::Request& req) {
 
 void add_account_routes(http::Router& router, const Site& site) {
   if (site.accounts == nullptr || site.sessions == nullptr || site.cart == nullptr) return;
-  auto route = [&](http::Method method, std::string pattern, Task<http::Response> (*fn)(const Site&, http::Request&)) {
-    router.add(method, std::move(pattern), [site, fn](http::Request& req) -> Task<http::Response> {
-      co_return co_await account_guard(req, [&]() { return fn(site, req); });
-    });
+  auto route = [&](http::Method method, std::string pattern, detail::SiteHandler fn) {
+    detail::add_guarded(router, site, method, std::move(pattern), fn,
+                        "Accounts are briefly unavailable. Please retry in a moment.");
   };
   route(http::Method::kPost, "/api/v1/auth/register", api_register);
   route(http::Method::kPost, "/api/v1/auth/login", api_login);

@@ -7,6 +7,8 @@
 
 #include "cart/cart.hpp"
 #include "web/api.hpp"
+#include "web/cart_view.hpp"
+#include "web/handlers.hpp"
 #include "web/page_context.hpp"
 #include "web/shopper.hpp"
 
@@ -14,29 +16,15 @@ namespace mc::web {
 namespace {
 
 namespace json = boost::json;
+using detail::json_object_body;
 using detail::PageContext;
+using detail::see_other;
 
 constexpr std::size_t kMaxSkuLength = 64;
 
 http::Response cart_json(const cart::Cart& c) { return http::Response::json(200, cart::to_json(c)); }
 
 http::Response cart_error(const cart::Error& e) { return http::Response::error(e.status(), e.api_code(), e.message); }
-
-http::Response store_unavailable() {
-  auto r = http::Response::error(503, "unavailable", "The cart is briefly unavailable. Please retry in a moment.");
-  r.set("Retry-After", "1");
-  return r;
-}
-
-// The JSON body as an object, or the 422 answer.
-Expected<json::object, http::Response> json_body(const http::Request& req) {
-  boost::system::error_code ec;
-  auto v = json::parse(req.body, ec);
-  if (ec || !v.is_object()) {
-    return Unexpected(http::Response::error(422, "invalid_input", "The body must be a JSON object."));
-  }
-  return std::move(v.as_object());
-}
 
 // An integer field within [lo, hi], or the 422 answer naming it.
 Expected<int, http::Response> int_field(const json::object& o, std::string_view name, int lo, int hi) {
@@ -50,19 +38,6 @@ Expected<int, http::Response> int_field(const json::object& o, std::string_view 
 
 bool plausible_sku(std::string_view sku) { return !sku.empty() && sku.size() <= kMaxSkuLength; }
 
-// Runs a cart handler; a session store or database that cannot answer is a 503, never a wrong cart.
-template <class F>
-Task<http::Response> cart_guard(const http::Request& req, F&& body) {
-  try {
-    co_return co_await body();
-  } catch (const session::Unavailable& e) {
-    spdlog::warn("{} {}: session store unavailable: {}", http::to_string(req.method), req.target, e.what());
-  } catch (const db::Error& e) {
-    spdlog::warn("{} {}: database unavailable: {}", http::to_string(req.method), req.target, e.what());
-  }
-  co_return store_unavailable();
-}
-
 // ---- JSON API ----
 
 Task<http::Response> api_view(const Site& site, http::Request& req) {
@@ -71,8 +46,7 @@ Task<http::Response> api_view(const Site& site, http::Request& req) {
 }
 
 Task<http::Response> api_add(const Site& site, http::Request& req) {
-  if (auto refused = shopper::refuse_unsafe_json(req)) co_return std::move(*refused);
-  auto body = json_body(req);
+  auto body = json_object_body(req);
   if (!body) co_return body.error();
   const auto* sku = body->if_contains("sku");
   if (sku == nullptr || !sku->is_string() || !plausible_sku(sku->as_string())) {
@@ -90,8 +64,7 @@ Task<http::Response> api_add(const Site& site, http::Request& req) {
 }
 
 Task<http::Response> api_set(const Site& site, http::Request& req) {
-  if (auto refused = shopper::refuse_unsafe_json(req)) co_return std::move(*refused);
-  auto body = json_body(req);
+  auto body = json_object_body(req);
   if (!body) co_return body.error();
   auto qty = int_field(*body, "qty", 0, cart::kMaxLineQty);
   if (!qty) co_return qty.error();
@@ -114,6 +87,27 @@ Task<http::Response> api_remove(const Site& site, http::Request& req) {
 }
 
 // ---- pages ----
+}  // namespace
+
+// A cart line for the cart and checkout pages (cart_view.hpp).
+json::object cart_line_view(Lang lang, const cart::Line& l) {
+  return json::object{
+      {"sku", l.sku},
+      {"url", l.slug.empty() ? std::string("/") : "/p/" + l.slug},
+      {"image_url", l.category.empty() ? std::string("/static/favicon.svg")
+                                       : catalog::image_url(l.category, l.product_id, l.color, l.name.en)},
+      {"name", l.name.en.empty() ? l.sku : detail::pick(lang, l.name)},
+      {"color_name", detail::color_name(lang, l.color)},
+      {"size", l.size},
+      {"qty", l.qty},
+      {"available", l.available},
+      {"stock_text", stock_text(lang, l.stock)},
+      {"unit_price_text", format_krw(l.unit_price)},
+      {"line_total_text", format_krw(l.line_total)},
+      {"update_url", "/cart/items/" + http::url_encode(l.sku)}};
+}
+
+namespace {
 
 Task<http::Response> cart_page_with(const Site& site, http::Request& req, int status, std::string error) {
   PageContext page(site, req);
@@ -121,22 +115,7 @@ Task<http::Response> cart_page_with(const Site& site, http::Request& req, int st
   const auto c = co_await site.cart->view(page.session());
   const Lang lang = page.lang();
   json::array items;
-  for (const auto& l : c.items) {
-    items.emplace_back(json::object{
-        {"sku", l.sku},
-        {"url", l.slug.empty() ? std::string("/") : "/p/" + l.slug},
-        {"image_url", l.category.empty() ? std::string("/static/favicon.svg")
-                                         : catalog::image_url(l.category, l.product_id, l.color, l.name.en)},
-        {"name", l.name.en.empty() ? l.sku : detail::pick(lang, l.name)},
-        {"color_name", detail::color_name(lang, l.color)},
-        {"size", l.size},
-        {"qty", l.qty},
-        {"available", l.available},
-        {"stock_text", stock_text(lang, l.stock)},
-        {"unit_price_text", format_krw(l.unit_price)},
-        {"line_total_text", format_krw(l.line_total)},
-        {"update_url", "/cart/items/" + http::url_encode(l.sku)}});
-  }
+  for (const auto& l : c.items) items.emplace_back(cart_line_view(lang, l));
   json::object ctx{{"items", std::move(items)},
                    {"empty", c.items.empty()},
                    {"count", c.count},
@@ -149,14 +128,6 @@ Task<http::Response> cart_page_with(const Site& site, http::Request& req, int st
 
 Task<http::Response> cart_page(const Site& site, http::Request& req) {
   co_return co_await cart_page_with(site, req, 200, std::string());
-}
-
-http::Response see_cart(const http::Request& req, const std::optional<session::Session>& created) {
-  http::Response r;
-  r.status = 303;
-  r.set("Location", "/cart");
-  if (created) shopper::set_session_cookie(r, *created, req.secure);
-  return r;
 }
 
 std::string message_for(Lang lang, const cart::Error& e) {
@@ -195,7 +166,7 @@ Task<http::Response> form_add(const Site& site, http::Request& req) {
     if (created) shopper::set_session_cookie(page, s, req.secure);
     co_return page;
   }
-  co_return see_cart(req, created ? std::optional(s) : std::nullopt);
+  co_return see_other("/cart", req, created ? std::optional(s) : std::nullopt);
 }
 
 // POST /cart/items/{sku} (the cart page's forms): qty (0 removes), csrf.
@@ -215,23 +186,22 @@ Task<http::Response> form_set(const Site& site, http::Request& req) {
     co_return co_await cart_page_with(site, req, 422, std::move(message));
   }
   auto s = co_await shopper::find_session(site, req);
-  if (!s) co_return see_cart(req, std::nullopt);
+  if (!s) co_return see_other("/cart", req);
   auto result = co_await site.cart->set(*s, req.path_params[0], static_cast<int>(*qty));
   if (!result) {
     std::string message = message_for(lang, result.error());
     co_return co_await cart_page_with(site, req, result.error().status(), std::move(message));
   }
-  co_return see_cart(req, std::nullopt);
+  co_return see_other("/cart", req);
 }
 
 }  // namespace
 
 void add_cart_routes(http::Router& router, const Site& site) {
   if (site.cart == nullptr) return;
-  auto route = [&](http::Method method, std::string pattern, Task<http::Response> (*fn)(const Site&, http::Request&)) {
-    router.add(method, std::move(pattern), [site, fn](http::Request& req) -> Task<http::Response> {
-      co_return co_await cart_guard(req, [&]() { return fn(site, req); });
-    });
+  auto route = [&](http::Method method, std::string pattern, detail::SiteHandler fn) {
+    detail::add_guarded(router, site, method, std::move(pattern), fn,
+                        "The cart is briefly unavailable. Please retry in a moment.");
   };
   route(http::Method::kGet, "/api/v1/cart", api_view);
   route(http::Method::kPost, "/api/v1/cart/items", api_add);

@@ -10,6 +10,8 @@
 #include "core/ids.hpp"
 #include "order/order.hpp"
 #include "web/api.hpp"
+#include "web/cart_view.hpp"
+#include "web/handlers.hpp"
 #include "web/page_context.hpp"
 #include "web/shopper.hpp"
 
@@ -17,7 +19,10 @@ namespace mc::web {
 namespace {
 
 namespace json = boost::json;
+using detail::form_field;
+using detail::json_object_body;
 using detail::PageContext;
+using detail::see_other;
 
 http::Response order_error(const order::Error& e) {
   auto r = http::Response::error(e.status(), e.api_code(), e.message);
@@ -35,48 +40,10 @@ std::string login_url(const PageContext& page) { return page.session_expired() ?
 
 http::Response not_logged_in() { return http::Response::error(401, "not_logged_in", "Log in first."); }
 
-http::Response see(std::string where) {
-  http::Response r;
-  r.status = 303;
-  r.set("Location", std::move(where));
-  return r;
-}
-
-template <class F>
-Task<http::Response> order_guard(const http::Request& req, F&& body) {
-  try {
-    co_return co_await body();
-  } catch (const session::Unavailable& e) {
-    spdlog::warn("{} {}: session store unavailable: {}", http::to_string(req.method), req.target, e.what());
-  } catch (const db::Error& e) {
-    spdlog::warn("{} {}: database unavailable: {}", http::to_string(req.method), req.target, e.what());
-  }
-  auto r = http::Response::error(503, "unavailable", "Orders are briefly unavailable. Please retry in a moment.");
-  r.set("Retry-After", "1");
-  co_return r;
-}
-
 Task<std::optional<session::Session>> user_session(const Site& site, const http::Request& req) {
   auto s = co_await shopper::find_session(site, req);
   if (!s || s->user_id == 0) co_return std::nullopt;
   co_return s;
-}
-
-Expected<json::object, http::Response> json_object_body(const http::Request& req) {
-  if (auto refused = shopper::refuse_unsafe_json(req)) return Unexpected(std::move(*refused));
-  boost::system::error_code ec;
-  auto v = json::parse(req.body, ec);
-  if (ec || !v.is_object()) {
-    return Unexpected(http::Response::error(422, "invalid_input", "The body must be a JSON object."));
-  }
-  return std::move(v.as_object());
-}
-
-std::string form_field(const QueryPairs& form, std::string_view name) {
-  for (const auto& [k, v] : form) {
-    if (k == name) return v;
-  }
-  return {};
 }
 
 order::Address address_from_form(const QueryPairs& form) {
@@ -172,16 +139,14 @@ Task<http::Response> api_order(const Site& site, http::Request& req) {
 
 // ---- pages ----
 
-json::object address_view(const order::Address& a) { return order::to_json(a); }
-
 Task<http::Response> addresses_page_with(const Site& site, http::Request& req, int status, std::string error,
                                          json::object draft) {
   PageContext page(site, req);
   co_await page.load_categories();
-  if (!page.session() || page.session()->user_id == 0) co_return see(login_url(page));
+  if (!page.session() || page.session()->user_id == 0) co_return see_other(login_url(page), req);
   const auto all = co_await site.orders->addresses(page.session()->user_id);
   json::array items;
-  for (const auto& a : all) items.emplace_back(address_view(a));
+  for (const auto& a : all) items.emplace_back(order::to_json(a));
   if (!draft.contains("country")) draft["country"] = "KR";
   const std::string back = req.query_param("return").value_or("") == "/checkout" ? "/checkout" : "";
   json::object ctx{{"addresses", std::move(items)}, {"draft", std::move(draft)}, {"return_to", back}};
@@ -199,29 +164,29 @@ Task<http::Response> form_add_address(const Site& site, http::Request& req) {
   const auto form = query_pairs(req.body);
   const Lang lang = detail::choose_lang(req).lang;
   auto s = co_await user_session(site, req);
-  if (!s) co_return see("/login");
-  if (!shopper::form_token_ok(req, form)) co_return see("/account/addresses");
+  if (!s) co_return see_other("/login", req);
+  if (!shopper::form_token_ok(req, form)) co_return see_other("/account/addresses", req);
   auto a = address_from_form(form);
   auto added = co_await site.orders->add_address(s->user_id, a);
   if (!added) {
     std::string message = fmt::format("{} ({})", tr(lang, "error_address"), added.error().field);
-    json::object draft = address_view(a);
+    json::object draft = order::to_json(a);
     co_return co_await addresses_page_with(site, req, 422, std::move(message), std::move(draft));
   }
-  co_return see(form_field(form, "return") == "/checkout" ? "/checkout" : "/account/addresses");
+  co_return see_other(form_field(form, "return") == "/checkout" ? "/checkout" : "/account/addresses", req);
 }
 
 Task<http::Response> form_change_address(const Site& site, http::Request& req) {
   const auto form = query_pairs(req.body);
   const Lang lang = detail::choose_lang(req).lang;
   auto s = co_await user_session(site, req);
-  if (!s) co_return see("/login");
+  if (!s) co_return see_other("/login", req);
   const auto id = detail::parse_id(req.path_params[0]);
-  if (!shopper::form_token_ok(req, form) || !id) co_return see("/account/addresses");
+  if (!shopper::form_token_ok(req, form) || !id) co_return see_other("/account/addresses", req);
   const std::string action = form_field(form, "action");
   if (action == "delete") {
     co_await site.orders->delete_address(s->user_id, *id);
-    co_return see("/account/addresses");
+    co_return see_other("/account/addresses", req);
   }
   auto a = address_from_form(form);
   a.is_default = action == "default";
@@ -231,34 +196,21 @@ Task<http::Response> form_change_address(const Site& site, http::Request& req) {
     json::object draft;
     co_return co_await addresses_page_with(site, req, saved.error().status(), std::move(message), std::move(draft));
   }
-  co_return see("/account/addresses");
+  co_return see_other("/account/addresses", req);
 }
 
 Task<http::Response> checkout_page_with(const Site& site, http::Request& req, int status, std::string error) {
   PageContext page(site, req);
   co_await page.load_categories();
-  if (!page.session() || page.session()->user_id == 0) co_return see(login_url(page));
+  if (!page.session() || page.session()->user_id == 0) co_return see_other(login_url(page), req);
   const Lang lang = page.lang();
   const auto c = co_await site.cart->view(page.session());
-  if (c.items.empty() && error.empty()) co_return see("/cart");
+  if (c.items.empty() && error.empty()) co_return see_other("/cart", req);
   const auto all = co_await site.orders->addresses(page.session()->user_id);
   json::array addresses;
-  for (const auto& a : all) addresses.emplace_back(address_view(a));
+  for (const auto& a : all) addresses.emplace_back(order::to_json(a));
   json::array items;
-  for (const auto& l : c.items) {
-    items.emplace_back(json::object{
-        {"sku", l.sku},
-        {"url", l.slug.empty() ? std::string("/") : "/p/" + l.slug},
-        {"image_url", l.category.empty() ? std::string("/static/favicon.svg")
-                                         : catalog::image_url(l.category, l.product_id, l.color, l.name.en)},
-        {"name", l.name.en.empty() ? l.sku : detail::pick(lang, l.name)},
-        {"color_name", detail::color_name(lang, l.color)},
-        {"size", l.size},
-        {"qty", l.qty},
-        {"available", l.available},
-        {"stock_text", stock_text(lang, l.stock)},
-        {"line_total_text", format_krw(l.line_total)}});
-  }
+  for (const auto& l : c.items) items.emplace_back(cart_line_view(lang, l));
   json::object ctx{{"items", std::move(items)},
                    {"has_addresses", !all.empty()},
                    {"addresses", std::move(addresses)},
@@ -276,7 +228,7 @@ Task<http::Response> form_checkout(const Site& site, http::Request& req) {
   const auto form = query_pairs(req.body);
   const Lang lang = detail::choose_lang(req).lang;
   auto s = co_await user_session(site, req);
-  if (!s) co_return see("/login");
+  if (!s) co_return see_other("/login", req);
   if (!shopper::form_token_ok(req, form)) {
     std::string message(tr(lang, "error_csrf"));
     co_return co_await checkout_page_with(site, req, 403, std::move(message));
@@ -296,7 +248,7 @@ Task<http::Response> form_checkout(const Site& site, http::Request& req) {
                                                                      : std::string(tr(lang, "error_choose_address"));
     co_return co_await checkout_page_with(site, req, e.status(), std::move(message));
   }
-  co_return see(fmt::format("/orders/{}?placed=1", placed->order.at("id").as_int64()));
+  co_return see_other(fmt::format("/orders/{}?placed=1", placed->order.at("id").as_int64()), req);
 }
 
 json::object order_view(Lang lang, const json::object& o) {
@@ -338,7 +290,7 @@ json::object order_view(Lang lang, const json::object& o) {
 Task<http::Response> orders_page(const Site& site, http::Request& req) {
   PageContext page(site, req);
   co_await page.load_categories();
-  if (!page.session() || page.session()->user_id == 0) co_return see(login_url(page));
+  if (!page.session() || page.session()->user_id == 0) co_return see_other(login_url(page), req);
   const Lang lang = page.lang();
   const auto all = co_await site.orders->orders(page.session()->user_id);
   json::array orders;
@@ -350,7 +302,7 @@ Task<http::Response> orders_page(const Site& site, http::Request& req) {
 Task<http::Response> order_page(const Site& site, http::Request& req) {
   PageContext page(site, req);
   co_await page.load_categories();
-  if (!page.session() || page.session()->user_id == 0) co_return see(login_url(page));
+  if (!page.session() || page.session()->user_id == 0) co_return see_other(login_url(page), req);
   const Lang lang = page.lang();
   const auto id = detail::parse_id(req.path_params[0]);
   std::optional<json::object> found;
@@ -366,10 +318,9 @@ Task<http::Response> order_page(const Site& site, http::Request& req) {
 
 void add_order_routes(http::Router& router, const Site& site) {
   if (site.orders == nullptr || site.sessions == nullptr || site.cart == nullptr) return;
-  auto route = [&](http::Method method, std::string pattern, Task<http::Response> (*fn)(const Site&, http::Request&)) {
-    router.add(method, std::move(pattern), [site, fn](http::Request& req) -> Task<http::Response> {
-      co_return co_await order_guard(req, [&]() { return fn(site, req); });
-    });
+  auto route = [&](http::Method method, std::string pattern, detail::SiteHandler fn) {
+    detail::add_guarded(router, site, method, std::move(pattern), fn,
+                        "Orders are briefly unavailable. Please retry in a moment.");
   };
   route(http::Method::kGet, "/api/v1/me/addresses", api_addresses);
   route(http::Method::kPost, "/api/v1/me/addresses", api_add_address);

@@ -5,13 +5,13 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <chrono>
 #include <cstdlib>
 
 #include "db/database.hpp"
 #include "db/migrate.hpp"
 #include "integration/db/scratch_database.hpp"
+#include "integration/io_loop_test.hpp"
 #include "redis/client.hpp"
 
 namespace mc::account {
@@ -21,7 +21,7 @@ namespace net = boost::asio;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-class AccountTest : public ::testing::Test {
+class AccountTest : public testing::IoLoopTest {
  protected:
   void SetUp() override {
     auto admin = testing::primary_conninfo();
@@ -30,16 +30,12 @@ class AccountTest : public ::testing::Test {
     auto applied =
         db::migrate(db_->conninfo(), std::string(MYCLOTHES_SOURCE_DIR) + "/db/migrations", [](std::string_view) {});
     ASSERT_TRUE(applied) << applied.error();
-    const char* host = std::getenv("MYCLOTHES_REDIS_HOST");
-    const char* port = std::getenv("MYCLOTHES_REDIS_PORT");
-    ASSERT_TRUE(host && port) << "MYCLOTHES_REDIS_HOST/PORT are not set: run through script/test";
+    auto rc = test_redis();
+    ASSERT_TRUE(rc);
     DbConfig dbc;
     dbc.primary = db_->conninfo();
     cluster_ = db::make_cluster(io_, dbc);
-    RedisConfig rc;
-    rc.host = host;
-    rc.port = static_cast<std::uint16_t>(std::stoi(port));
-    redis_ = redis::make_client(io_, rc);
+    redis_ = redis::make_client(io_, *rc);
     redis_->start();
     pump([&] { return redis_->connected(); });
     service_ = std::make_unique<AccountService>(*cluster_, *redis_);
@@ -51,29 +47,11 @@ class AccountTest : public ::testing::Test {
     service_.reset();
     if (redis_) redis_->stop();
     if (cluster_) cluster_->close();
-    io_.restart();
-    io_.run_for(1s);
-  }
-
-  void pump(const std::function<bool()>& done, std::chrono::milliseconds limit = 5000ms) {
-    io_.restart();
-    const auto start = Clock::now();
-    while (!done() && Clock::now() - start < limit) io_.run_one_for(20ms);
-  }
-
-  template <class T>
-  T run(Task<T> task) {
-    std::optional<T> out;
-    auto wrapper = [&out](Task<T> t) -> Task<void> { out.emplace(co_await std::move(t)); };
-    auto f = net::co_spawn(io_, wrapper(std::move(task)), net::use_future);
-    pump([&] { return f.wait_for(0s) == std::future_status::ready; }, 30000ms);
-    f.get();
-    return std::move(*out);
+    drain();
   }
 
   std::string email(std::string_view who) { return std::string(who) + "-" + suffix_ + "@example.com"; }
 
-  net::io_context io_;
   std::unique_ptr<testing::ScratchDatabase> db_;
   std::unique_ptr<db::Cluster> cluster_;
   std::shared_ptr<redis::Client> redis_;

@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <chrono>
 #include <cstdlib>
 
@@ -18,6 +17,7 @@
 #include "db/database.hpp"
 #include "db/migrate.hpp"
 #include "integration/db/scratch_database.hpp"
+#include "integration/io_loop_test.hpp"
 #include "redis/client.hpp"
 #include "session/session.hpp"
 
@@ -26,11 +26,10 @@ namespace {
 
 namespace net = boost::asio;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 
 constexpr const char* kSku = "P1-RACE-M";
 
-class CheckoutTest : public ::testing::Test {
+class CheckoutTest : public testing::IoLoopTest {
  protected:
   void SetUp() override {
     auto admin = testing::primary_conninfo();
@@ -51,17 +50,13 @@ class CheckoutTest : public ::testing::Test {
         "VALUES ($1, 1, 'M', 'race', 3, 99)",
         {std::string(kSku)});
 
-    const char* host = std::getenv("MYCLOTHES_REDIS_HOST");
-    const char* port = std::getenv("MYCLOTHES_REDIS_PORT");
-    ASSERT_TRUE(host && port) << "MYCLOTHES_REDIS_HOST/PORT are not set: run through script/test";
+    auto rc = test_redis();
+    ASSERT_TRUE(rc);
     DbConfig dbc;
     dbc.primary = db_->conninfo();
     dbc.pool_size = 8;  // real concurrency in PostgreSQL
     cluster_ = db::make_cluster(io_, dbc);
-    RedisConfig rc;
-    rc.host = host;
-    rc.port = static_cast<std::uint16_t>(std::stoi(port));
-    redis_ = redis::make_client(io_, rc);
+    redis_ = redis::make_client(io_, *rc);
     redis_->start();
     pump([&] { return redis_->connected(); });
     store_ = cache::make_redis_store(redis_);
@@ -76,29 +71,7 @@ class CheckoutTest : public ::testing::Test {
     orders_.reset();
     if (redis_) redis_->stop();
     if (cluster_) cluster_->close();
-    io_.restart();
-    io_.run_for(1s);
-  }
-
-  void pump(const std::function<bool()>& done, std::chrono::milliseconds limit = 10000ms) {
-    io_.restart();
-    const auto start = Clock::now();
-    while (!done() && Clock::now() - start < limit) io_.run_one_for(20ms);
-  }
-
-  template <class T>
-  T run(Task<T> task) {
-    std::optional<T> out;
-    auto wrapper = [&out](Task<T> t) -> Task<void> { out.emplace(co_await std::move(t)); };
-    auto f = net::co_spawn(io_, wrapper(std::move(task)), net::use_future);
-    pump([&] { return f.wait_for(0s) == std::future_status::ready; }, 30000ms);
-    f.get();
-    return std::move(*out);
-  }
-  void run(Task<void> task) {
-    auto f = net::co_spawn(io_, std::move(task), net::use_future);
-    pump([&] { return f.wait_for(0s) == std::future_status::ready; }, 30000ms);
-    f.get();
+    drain();
   }
 
   // A user with an address and a session whose cart holds `qty` of `sku`.
@@ -128,7 +101,6 @@ class CheckoutTest : public ::testing::Test {
   }
   std::int64_t orders_count() { return sql_->exec("SELECT count(*) FROM orders").int64(0, 0); }
 
-  net::io_context io_;
   std::unique_ptr<testing::ScratchDatabase> db_;
   std::unique_ptr<db::BlockingConnection> sql_;
   std::unique_ptr<db::Cluster> cluster_;

@@ -4,7 +4,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -18,6 +17,7 @@
 #include "db/migrate.hpp"
 #include "http/server.hpp"
 #include "integration/db/scratch_database.hpp"
+#include "integration/io_loop_test.hpp"
 #include "redis/client.hpp"
 #include "web/page_memo.hpp"
 #include "web/site.hpp"
@@ -28,9 +28,8 @@ namespace {
 
 namespace net = boost::asio;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 
-class StoreTest : public ::testing::Test {
+class StoreTest : public testing::IoLoopTest {
  protected:
   static void SetUpTestSuite() {
     auto admin = testing::primary_conninfo();
@@ -52,12 +51,11 @@ class StoreTest : public ::testing::Test {
   // Builds one worker. `redis_port` 0: the live test Redis; otherwise that port (1: nobody listens).
   void start(std::uint16_t redis_port = 0) {
     ASSERT_NE(db_, nullptr) << "no scratch database (see the first failure)";
-    const char* host = std::getenv("MYCLOTHES_REDIS_HOST");
-    const char* port = std::getenv("MYCLOTHES_REDIS_PORT");
-    ASSERT_TRUE(host && port) << "MYCLOTHES_REDIS_HOST/PORT are not set: run through script/test";
+    auto redis = test_redis();
+    ASSERT_TRUE(redis);
     config_.db.primary = db_->conninfo();
-    config_.redis.host = host;
-    config_.redis.port = redis_port ? redis_port : static_cast<std::uint16_t>(std::stoi(port));
+    config_.redis = *redis;
+    if (redis_port) config_.redis.port = redis_port;
     config_.server.instance_id = "test-1";
     config_.server.az = "b";
     cluster_ = db::make_cluster(io_, config_.db);
@@ -94,25 +92,7 @@ class StoreTest : public ::testing::Test {
     if (cluster_) cluster_->close();
     catalog_.reset();
     repository_.reset();
-    io_.restart();
-    io_.run_for(1s);
-  }
-
-  void pump(const std::function<bool()>& done, std::chrono::milliseconds limit = 5000ms) {
-    io_.restart();
-    const auto start = Clock::now();
-    while (!done() && Clock::now() - start < limit) io_.run_one_for(20ms);
-  }
-
-  template <class T>
-  T run(Task<T> task) {
-    std::optional<T> out;
-    auto wrapper = [&out](Task<T> t) -> Task<void> { out.emplace(co_await std::move(t)); };
-    auto f = net::co_spawn(io_, wrapper(std::move(task)), net::use_future);
-    pump([&] { return f.wait_for(0s) == std::future_status::ready; }, 20000ms);
-    if (f.wait_for(0s) != std::future_status::ready) throw std::runtime_error("request did not finish");
-    f.get();
-    return std::move(*out);
+    drain();
   }
 
   http::Response get(const std::string& target) {
@@ -130,7 +110,6 @@ class StoreTest : public ::testing::Test {
   static std::string header(const http::Response& r, std::string_view name) { return std::string(r.get(name)); }
 
   static testing::ScratchDatabase* db_;
-  net::io_context io_;
   Config config_;
   std::unique_ptr<db::Cluster> cluster_;
   std::shared_ptr<redis::Client> redis_;
