@@ -27,6 +27,7 @@
 #include "http/server.hpp"
 #include "order/order.hpp"
 #include "redis/client.hpp"
+#include "region/region.hpp"
 #include "session/session.hpp"
 #include "web/page_memo.hpp"
 #include "web/site.hpp"
@@ -84,18 +85,52 @@ struct Worker {
   std::unique_ptr<cache::CacheAside> cache;
   std::unique_ptr<catalog::CatalogRepository> repository;
   std::unique_ptr<catalog::CatalogService> catalog;
-  std::unique_ptr<session::SessionStore> sessions;  // null without Redis: no cart then
+  std::shared_ptr<session::SessionStore> sessions;  // null without Redis: no cart then
   std::unique_ptr<cart::CartService> cart;
   std::unique_ptr<account::AccountService> accounts;
   std::unique_ptr<order::OrderService> orders;
   web::Site site;
 };
 
+// In mode cookie a cart is bounded by its cookie (4096 bytes, about 150 lines), not by a line count.
+constexpr std::size_t kCookieModeMaxLines = 1000;
+
+// The session store of `mode` for one I/O thread; `shared` is the process's one store of mode sticky.
+Expected<std::shared_ptr<session::SessionStore>, std::string> make_sessions(
+    const Config& config, const std::shared_ptr<redis::Client>& redis,
+    const std::shared_ptr<session::SessionStore>& shared) {
+  const auto& mode = config.session.mode;
+  if (mode == "sticky") return shared;
+  if (mode == "cookie") {
+    std::string joined;
+    for (const auto& k : config.session.cookie_keys) joined += (joined.empty() ? "" : ",") + k;
+    auto keys = session::parse_cookie_keys(joined);
+    if (!keys) return Unexpected(keys.error());
+    session::CookieSessionOptions options;
+    options.keys = std::move(*keys);
+    return std::shared_ptr<session::SessionStore>(session::make_cookie_store(std::move(options)));
+  }
+  if (mode == "dynamodb") {
+    return Unexpected(std::string(
+        "session mode dynamodb is reserved for a later version and not built yet; choose sticky, cookie or redis"));
+  }
+  if (!redis) return Unexpected(std::string("session mode redis needs Redis (redis.enabled = true)"));
+  return std::shared_ptr<session::SessionStore>(session::make_redis_store(redis));
+}
+
 int serve(const Config& config) {
   const unsigned threads =
       config.server.threads ? config.server.threads : std::max(1u, std::thread::hardware_concurrency());
   auto lifecycle = std::make_shared<http::Lifecycle>();
   const std::string css_url = web::static_url(config.server.web_root, "app.css");
+
+  std::shared_ptr<session::SessionStore> in_memory;
+  if (config.session.mode == "sticky") {
+    session::MemorySessionOptions options;
+    options.max_sessions = config.session.max_sessions;
+    options.max_user_carts = config.session.max_sessions;
+    in_memory = session::make_memory_store(options);
+  }
 
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<http::Server::Worker> server_workers;
@@ -126,8 +161,14 @@ int serve(const Config& config) {
                         lifecycle,
                         std::make_shared<web::PageMemo>()};
     if (w->redis) {
-      w->sessions = session::make_redis_store(w->redis);
-      w->cart = std::make_unique<cart::CartService>(*w->sessions, *w->catalog);
+      auto sessions = make_sessions(config, w->redis, in_memory);
+      if (!sessions) {
+        spdlog::error("session.mode = {}: {}", config.session.mode, sessions.error());
+        return kExitUsage;
+      }
+      w->sessions = std::move(*sessions);
+      const std::size_t max_lines = config.session.mode == "cookie" ? kCookieModeMaxLines : cart::kMaxLines;
+      w->cart = std::make_unique<cart::CartService>(*w->sessions, *w->catalog, max_lines);
       w->site.sessions = w->sessions.get();
       w->site.cart = w->cart.get();
       w->accounts = std::make_unique<account::AccountService>(*w->db, *w->redis);
@@ -178,8 +219,9 @@ int serve(const Config& config) {
     wait_drained();
   });
 
-  std::printf("myclothes: serving on http://%s:%u/ (instance %s, zone %s, %u threads)\n", config.server.host.c_str(),
-              server.port(), config.server.instance_id.c_str(), config.server.az.c_str(), threads);
+  std::printf("myclothes: serving on http://%s:%u/ (instance %s, zone %s, sessions %s, %u threads)\n",
+              config.server.host.c_str(), server.port(), config.server.instance_id.c_str(), config.server.az.c_str(),
+              config.session.mode.c_str(), threads);
   std::fflush(stdout);
 
   std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
@@ -197,7 +239,7 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
 
   CommonOptions serve_common;
-  std::string host, instance_id, az, web_root;
+  std::string host, instance_id, az, web_root, session_mode;
   int port = -1, threads = -1;
   auto* serve_cmd = app.add_subcommand("serve", "Run one store instance (HTTP) until SIGINT/SIGTERM.");
   add_common(*serve_cmd, serve_common);
@@ -208,6 +250,7 @@ int run(int argc, char** argv) {
   serve_cmd->add_option("--instance-id", instance_id, "Name of this instance (server.instance_id)");
   serve_cmd->add_option("--az", az, "Availability zone label (server.az)");
   serve_cmd->add_option("--web-root", web_root, "Folder with templates/ and static/ (server.web_root)");
+  serve_cmd->add_option("--session", session_mode, "Session mode: sticky|cookie|redis|dynamodb (session.mode)");
 
   CommonOptions migrate_common;
   std::string migrations_dir = "db/migrations";
@@ -225,10 +268,93 @@ int run(int argc, char** argv) {
   seed_cmd->add_option("--seed", seed_options.seed, "Random seed; the same seed gives the same catalog");
   seed_cmd->add_flag("--if-empty", if_empty, "Do nothing when the catalog already has products");
 
+  // The local region: `region up` in the foreground, the other verbs talk to it.
+  auto* region_cmd = app.add_subcommand("region",
+                                        "Run the whole architecture on this machine (HAProxy, instances "
+                                        "over zones, PostgreSQL, Redis) and operate it.");
+  region_cmd->require_subcommand(1);
+  region::RegionOptions region_options;
+  region_options.state_dir = ".state/region";
+  auto state_option = [&](CLI::App* verb) {
+    verb->add_option("--state", region_options.state_dir, "The region's state directory (default .state/region)");
+  };
+  auto* up_cmd = region_cmd->add_subcommand("up", "Start the region and show its live status until Ctrl-C.");
+  state_option(up_cmd);
+  up_cmd->add_option("--data", region_options.data_dir, "PostgreSQL's and Redis's files (default STATE/data)");
+  up_cmd->add_option("--config", region_options.config_file, "TOML configuration for every instance")
+      ->check(CLI::ExistingFile);
+  up_cmd->add_option("--instances", region_options.instances, "Instances (default 4)")
+      ->check(CLI::Range(1, region::kMaxInstances));
+  up_cmd->add_option("--azs", region_options.azs, "Availability zones a, b, ... (default 2)")
+      ->check(CLI::Range(1, region::kMaxZones));
+  up_cmd->add_option("--session", region_options.session, "Session mode: sticky|cookie|redis|dynamodb (default redis)")
+      ->check(CLI::IsMember({"sticky", "cookie", "redis", "dynamodb"}));
+  up_cmd->add_flag("--sticky", region_options.sticky, "Load-balancer stickiness (an inserted cookie, like AWSALB)");
+  up_cmd->add_option("--sticky-seconds", region_options.cookie_lifetime,
+                     "Lifetime of the stickiness cookie (default 86400, as AWS)");
+  up_cmd->add_option("--network", region_options.network, "loopback (this version); netns comes later")
+      ->check(CLI::IsMember({"loopback", "netns"}));
+  up_cmd->add_option("--port", region_options.lb_port, "The load balancer's port (default 8080)")
+      ->check(CLI::Range(1, 65535));
+  up_cmd->add_option("--host", region_options.host, "Address everything listens on (default 127.0.0.1)");
+  up_cmd->add_option("--pg-port", region_options.pg_port, "PostgreSQL's port (default 55432)");
+  up_cmd->add_option("--redis-port", region_options.redis_port, "Redis's port (default 56379)");
+  up_cmd->add_option("--threads", region_options.threads, "I/O threads per instance (default 1)")
+      ->check(CLI::Range(1, 64));
+  up_cmd->add_option("--products", region_options.products, "Products to seed when the catalog is empty")
+      ->check(CLI::Range(1, 1'000'000));
+  up_cmd->add_option("--web-root", region_options.web_root, "Folder with templates/ and static/ (default web)");
+  up_cmd->add_option("--migrations", region_options.migrations, "Folder of migrations (default db/migrations)");
+  up_cmd->add_option("--services", region_options.services,
+                     "Script that starts/stops PostgreSQL and Redis (default deploy/local/services)");
+  up_cmd->add_flag("!--no-live", region_options.live, "Print events only, no redrawn status table");
+  bool status_json = false;
+  auto* status_cmd = region_cmd->add_subcommand("status", "Instances, zones, health and requests/s of the region.");
+  state_option(status_cmd);
+  status_cmd->add_flag("--json", status_json, "As JSON");
+  std::string instance_to_kill, zone_arg;
+  int scale_to = 0;
+  auto* kill_cmd = region_cmd->add_subcommand("kill", "SIGKILL one instance, like a crashed machine.");
+  state_option(kill_cmd);
+  kill_cmd->add_option("INSTANCE_ID", instance_to_kill, "e.g. i-a1 (see region status)")->required();
+  auto* scale_cmd = region_cmd->add_subcommand("scale", "Set the desired number of instances (scale-in drains).");
+  state_option(scale_cmd);
+  scale_cmd->add_option("N", scale_to, "Instances")->required()->check(CLI::Range(1, region::kMaxInstances));
+  auto* fail_cmd = region_cmd->add_subcommand("fail-az", "Fail a whole zone (loopback: kill its instances).");
+  state_option(fail_cmd);
+  fail_cmd->add_option("AZ", zone_arg, "Zone, e.g. a")->required();
+  auto* restore_cmd = region_cmd->add_subcommand("restore-az", "Bring a failed zone back and rebalance.");
+  state_option(restore_cmd);
+  restore_cmd->add_option("AZ", zone_arg, "Zone, e.g. a")->required();
+  auto* down_cmd = region_cmd->add_subcommand("down", "Stop the region; nothing of it is left running.");
+  state_option(down_cmd);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  }
+
+  if (*region_cmd) {
+    const auto& state = region_options.state_dir;
+    if (*up_cmd) {
+      if (region_options.session == "dynamodb") {
+        std::fprintf(stderr,
+                     "myclothes region up: session mode dynamodb is reserved for a later version and not built yet; "
+                     "choose --session sticky, cookie or redis\n");
+        return kExitUsage;
+      }
+      char self[4096] = {};
+      const auto n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+      region_options.program = n > 0 ? std::string(self, static_cast<std::size_t>(n)) : std::string(argv[0]);
+      return region::up(region_options);
+    }
+    if (*status_cmd) return region::control(state, status_json ? "status --json" : "status");
+    if (*kill_cmd) return region::control(state, "kill " + instance_to_kill);
+    if (*scale_cmd) return region::control(state, "scale " + std::to_string(scale_to));
+    if (*fail_cmd) return region::control(state, "fail-az " + zone_arg);
+    if (*restore_cmd) return region::control(state, "restore-az " + zone_arg);
+    if (*down_cmd) return region::control(state, "down");
   }
 
   if (*serve_cmd) {
@@ -239,6 +365,7 @@ int run(int argc, char** argv) {
     if (!instance_id.empty()) flags["server.instance_id"] = instance_id;
     if (!az.empty()) flags["server.az"] = az;
     if (!web_root.empty()) flags["server.web_root"] = web_root;
+    if (!session_mode.empty()) flags["session.mode"] = session_mode;
     auto config = load(serve_common, flags);
     if (!config) {
       std::fprintf(stderr, "myclothes serve: %s\n", config.error().c_str());

@@ -22,6 +22,8 @@ int Error::status() const {
     case Code::kInvalidQuantity:
     case Code::kTooManyLines:
       return 422;
+    case Code::kTooLargeForCookie:
+      return 413;
   }
   return 400;
 }
@@ -35,6 +37,8 @@ std::string_view Error::api_code() const {
     case Code::kInvalidQuantity:
     case Code::kTooManyLines:
       return "invalid_input";
+    case Code::kTooLargeForCookie:
+      return "cart_too_large_for_cookie";
   }
   return "invalid_input";
 }
@@ -72,8 +76,15 @@ std::string to_json(const Cart& cart) {
       json::object{{"items", std::move(items)}, {"count", cart.count}, {"total", cart.total}, {"currency", "KRW"}});
 }
 
-CartService::CartService(session::SessionStore& sessions, catalog::CatalogService& catalog)
-    : sessions_(sessions), catalog_(catalog) {}
+namespace {
+Error too_large() {
+  return Error{Error::Code::kTooLargeForCookie,
+               "the cart no longer fits in its cookie (4096 bytes); check out or remove a line first"};
+}
+}  // namespace
+
+CartService::CartService(session::SessionStore& sessions, catalog::CatalogService& catalog, std::size_t max_lines)
+    : sessions_(sessions), catalog_(catalog), max_lines_(max_lines) {}
 
 Task<std::optional<catalog::Product>> CartService::product(std::int64_t id) {
   auto served = co_await catalog_.product(id);
@@ -146,7 +157,7 @@ Task<Cart> CartService::view_of(std::vector<session::CartLine> lines,
   co_return cart;
 }
 
-Task<Expected<Cart, Error>> CartService::add(const session::Session& session, std::string sku, int qty) {
+Task<Expected<Cart, Error>> CartService::add(session::Session& session, std::string sku, int qty) {
   if (!valid_quantity(qty, false)) {
     co_return Unexpected(Error{Error::Code::kInvalidQuantity, fmt::format("qty must be 1 to {}", kMaxLineQty)});
   }
@@ -165,10 +176,11 @@ Task<Expected<Cart, Error>> CartService::add(const session::Session& session, st
     co_return Unexpected(Error{Error::Code::kInsufficientStock, fmt::format("{} is sold out", sku)});
   }
   const int limit = std::min(stock, kMaxLineQty);
-  auto added = co_await sessions_.add(session, sku, qty, limit, static_cast<int>(kMaxLines));
+  auto added = co_await sessions_.add(session, sku, qty, limit, static_cast<int>(max_lines_));
   if (added.status == session::AddResult::Status::kTooManyLines) {
-    co_return Unexpected(Error{Error::Code::kTooManyLines, fmt::format("a cart holds at most {} lines", kMaxLines)});
+    co_return Unexpected(Error{Error::Code::kTooManyLines, fmt::format("a cart holds at most {} lines", max_lines_)});
   }
+  if (added.status == session::AddResult::Status::kTooLarge) co_return Unexpected(too_large());
   if (added.status != session::AddResult::Status::kAdded) {
     co_return Unexpected(
         Error{Error::Code::kInsufficientStock,
@@ -179,7 +191,7 @@ Task<Expected<Cart, Error>> CartService::add(const session::Session& session, st
   co_return co_await view_of(std::move(added.cart), std::move(known));
 }
 
-Task<Expected<Cart, Error>> CartService::set(const session::Session& session, std::string sku, int qty) {
+Task<Expected<Cart, Error>> CartService::set(session::Session& session, std::string sku, int qty) {
   if (!valid_quantity(qty, true)) {
     co_return Unexpected(Error{Error::Code::kInvalidQuantity, fmt::format("qty must be 0 to {}", kMaxLineQty)});
   }
@@ -191,11 +203,11 @@ Task<Expected<Cart, Error>> CartService::set(const session::Session& session, st
                                  fmt::format("only {} of {} in stock", std::max(0, variant->stock), sku)});
     }
   }
-  co_await sessions_.set(session, std::move(sku), qty);
+  if (!co_await sessions_.set(session, std::move(sku), qty)) co_return Unexpected(too_large());
   co_return co_await view(session);
 }
 
-Task<void> CartService::merge_into_user(const session::Session& guest, std::int64_t user_id) {
+Task<void> CartService::merge_into_user(session::Session& guest, std::int64_t user_id) {
   if (guest.user_id != 0) co_return;  // already a user's session: nothing of a guest to merge
   auto lines = co_await sessions_.cart(guest);
   if (lines.empty()) co_return;

@@ -44,11 +44,11 @@ struct Cart {
 };
 
 struct Error {
-  enum class Code { kUnknownSku, kInsufficientStock, kInvalidQuantity, kTooManyLines };
+  enum class Code { kUnknownSku, kInsufficientStock, kInvalidQuantity, kTooManyLines, kTooLargeForCookie };
   Code code;
   std::string message;
   int status() const;
-  std::string_view api_code() const;  // unknown_sku, insufficient_stock, invalid_input, invalid_input
+  std::string_view api_code() const;  // unknown_sku, insufficient_stock, invalid_input, cart_too_large_for_cookie
 };
 
 // The product a SKU belongs to: SKUs are "P{product id}-{COLOUR}-{SIZE}".
@@ -62,15 +62,17 @@ std::string to_json(const Cart& cart);
 
 class CartService {
  public:
-  CartService(session::SessionStore& sessions, catalog::CatalogService& catalog);
+  // `max_lines`: lines a cart may hold. Mode cookie passes more: there the cookie's 4096 bytes are the bound.
+  CartService(session::SessionStore& sessions, catalog::CatalogService& catalog, std::size_t max_lines = kMaxLines);
 
   // The cart of `session` (an empty cart without one).
   Task<Cart> view(const std::optional<session::Session>& session);
-  Task<Expected<Cart, Error>> add(const session::Session& session, std::string sku, int qty);
-  Task<Expected<Cart, Error>> set(const session::Session& session, std::string sku, int qty);
+  // Writes may change `session` (mode cookie re-seals it; then session.reissue is set).
+  Task<Expected<Cart, Error>> add(session::Session& session, std::string sku, int qty);
+  Task<Expected<Cart, Error>> set(session::Session& session, std::string sku, int qty);
   // At login: the guest cart of `guest` joins the cart of `user_id` (same SKU: quantities add, capped at
   // what is in stock and at kMaxLineQty; SKUs no longer sold are dropped).
-  Task<void> merge_into_user(const session::Session& guest, std::int64_t user_id);
+  Task<void> merge_into_user(session::Session& guest, std::int64_t user_id);
 
  private:
   Task<std::optional<catalog::Product>> product(std::int64_t id);
@@ -81,6 +83,7 @@ class CartService {
 
   session::SessionStore& sessions_;
   catalog::CatalogService& catalog_;
+  std::size_t max_lines_;
 };
 
 }  // namespace mc::cart

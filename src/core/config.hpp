@@ -46,6 +46,15 @@ struct CacheConfig {
   double jitter = 0.1;  // TTLs vary by ± this fraction so keys loaded together do not expire together
 };
 
+// Where sessions and carts live (DESIGN.md, "Session modes").
+struct SessionConfig {
+  std::string mode = "redis";  // sticky | cookie | redis (dynamodb: reserved, not built yet)
+  // Mode cookie: "id:base64url(32-byte key)" entries; the first seals, every one opens. A secret: set
+  // it in the environment (MYCLOTHES_SESSION_COOKIE_KEYS), never in a committed file.
+  std::vector<std::string> cookie_keys;
+  std::size_t max_sessions = 100'000;  // mode sticky: sessions one instance keeps in memory
+};
+
 struct AdminConfig {
   std::string token;
 };
@@ -60,6 +69,7 @@ struct Config {
   DbConfig db;
   RedisConfig redis;
   CacheConfig cache;
+  SessionConfig session;
   AdminConfig admin;
   LogConfig log;
 };

@@ -228,8 +228,7 @@ Task<bool> OrderService::delete_address(std::int64_t user_id, std::int64_t id) {
   co_return r.affected_rows() > 0;
 }
 
-Task<Expected<Placed, Error>> OrderService::checkout(const session::Session& s, std::int64_t address_id,
-                                                     std::string key) {
+Task<Expected<Placed, Error>> OrderService::checkout(session::Session& s, std::int64_t address_id, std::string key) {
   if (!valid_idempotency_key(key)) {
     co_return Unexpected(invalid("Idempotency-Key", "send an Idempotency-Key header of 1 to 100 characters"));
   }

@@ -68,7 +68,7 @@ class OrderService {
 
   // Checkout of the session's cart: one transaction on the primary (db function place_order), then the
   // cart is cleared and the product documents whose stock changed leave the cache.
-  Task<Expected<Placed, Error>> checkout(const session::Session& s, std::int64_t address_id, std::string key);
+  Task<Expected<Placed, Error>> checkout(session::Session& s, std::int64_t address_id, std::string key);
 
   Task<std::vector<boost::json::object>> orders(std::int64_t user_id);
   Task<std::optional<boost::json::object>> order(std::int64_t user_id, std::int64_t id);

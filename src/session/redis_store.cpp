@@ -11,12 +11,13 @@
 namespace mc::session {
 namespace {
 
-// KEYS[1] cart; ARGV: sku, qty to add, limit, ttl ms. Returns the new quantity, or -(current) when the add
-// would exceed the limit.
-// KEYS[1] session; ARGV: ttl ms. Returns the user id ("0" for a guest), or nil when there is no session.
+// KEYS[1] session; ARGV: guest ttl ms, user ttl ms. Returns the user id ("0" for a guest), or nil when
+// there is no session; renews the session's idle expiry by what it is.
 constexpr std::string_view kFindScript = R"lua(
-if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return false end
-return redis.call('HGET', KEYS[1], 'u') or '0'
+local u = redis.call('HGET', KEYS[1], 'u')
+if not u then return false end
+redis.call('PEXPIRE', KEYS[1], u == '0' and ARGV[1] or ARGV[2])
+return u
 )lua";
 
 // KEYS[1] cart; ARGV: ttl ms. Returns the cart as a flat list sku, qty, sku, qty...
@@ -69,7 +70,8 @@ class RedisStore final : public SessionStore {
 
   Task<std::optional<Session>> find(std::string id) override {
     if (!valid_id(id)) co_return std::nullopt;
-    std::vector<std::string> args{"EVAL", std::string(kFindScript), "1", session_key(id), ms(options_.guest_ttl)};
+    std::vector<std::string> args{"EVAL", std::string(kFindScript), "1", session_key(id), ms(options_.guest_ttl),
+                                  ms(options_.user_ttl)};
     auto reply = co_await client_->command(std::move(args));
     check(reply);
     if (reply->type != redis::Reply::Type::kString) co_return std::nullopt;  // unknown or expired
@@ -96,7 +98,7 @@ class RedisStore final : public SessionStore {
     co_return out;
   }
 
-  Task<AddResult> add(const Session& s, std::string sku, int qty, int limit, int max_lines) override {
+  Task<AddResult> add(Session& s, std::string sku, int qty, int limit, int max_lines) override {
     std::vector<std::string> args{"EVAL",
                                   std::string(kAddScript),
                                   "1",
@@ -123,7 +125,7 @@ class RedisStore final : public SessionStore {
     co_return result;
   }
 
-  Task<bool> set(const Session& s, std::string sku, int qty) override {
+  Task<bool> set(Session& s, std::string sku, int qty) override {
     std::vector<std::string> write;
     if (qty > 0) {
       write = {"HSET", cart_key(s), std::move(sku), std::to_string(qty)};
@@ -136,7 +138,7 @@ class RedisStore final : public SessionStore {
     co_return true;
   }
 
-  Task<void> clear_cart(const Session& s) override {
+  Task<void> clear_cart(Session& s) override {
     std::vector<std::string> args{"DEL", cart_key(s)};
     check(co_await client_->command(std::move(args)));
   }
@@ -153,7 +155,7 @@ class RedisStore final : public SessionStore {
     co_return fresh;
   }
 
-  Task<void> merge_into_user(const Session& guest, std::int64_t user_id, std::vector<CartLine> limits) override {
+  Task<void> merge_into_user(Session& guest, std::int64_t user_id, std::vector<CartLine> limits) override {
     Session user{guest.id, user_id};
     std::vector<std::string> args{"EVAL",         std::string(kMergeScript), "2", cart_key(Session{guest.id, 0}),
                                   cart_key(user), ms(options_.user_ttl)};

@@ -9,7 +9,10 @@ namespace mc::session {
 namespace {
 constexpr std::size_t kIdBytes = 32;
 constexpr std::size_t kIdChars = 43;  // ceil(32 * 8 / 6), unpadded
+constexpr std::chrono::seconds kCookieMaxAge{30 * 24 * 3600};
 }  // namespace
+
+std::chrono::seconds SessionStore::cookie_max_age(const Session&) const { return kCookieMaxAge; }
 
 std::string new_id() { return random_token(kIdBytes); }
 

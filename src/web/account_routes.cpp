@@ -61,9 +61,10 @@ std::string string_field(const json::object& o, std::string_view name) {
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
-http::Response signed_in_json(int status, const account::User& u, const session::Session& s, bool secure) {
+http::Response signed_in_json(const Site& site, int status, const account::User& u, const session::Session& s,
+                              bool secure) {
   auto r = http::Response::json(status, json::serialize(json::object{{"user", user_json(u)}}));
-  shopper::set_session_cookie(r, s, secure);
+  shopper::set_session_cookie(site, r, s, secure);
   return r;
 }
 
@@ -76,7 +77,7 @@ Task<http::Response> api_register(const Site& site, http::Request& req) {
   auto user = co_await site.accounts->register_user(std::move(r));
   if (!user) co_return account_error(user.error());
   auto s = co_await sign_in(site, req, user->id);
-  co_return signed_in_json(201, *user, s, req.secure);
+  co_return signed_in_json(site, 201, *user, s, req.secure);
 }
 
 Task<http::Response> api_login(const Site& site, http::Request& req) {
@@ -88,7 +89,7 @@ Task<http::Response> api_login(const Site& site, http::Request& req) {
   auto user = co_await site.accounts->authenticate(std::move(email), std::move(password), std::move(client));
   if (!user) co_return account_error(user.error());
   auto s = co_await sign_in(site, req, user->id);
-  co_return signed_in_json(200, *user, s, req.secure);
+  co_return signed_in_json(site, 200, *user, s, req.secure);
 }
 
 Task<http::Response> api_logout(const Site& site, http::Request& req) {
@@ -96,7 +97,7 @@ Task<http::Response> api_logout(const Site& site, http::Request& req) {
   auto fresh = co_await sign_out(site, req);
   http::Response r;
   r.status = 204;
-  if (fresh) shopper::set_session_cookie(r, *fresh, req.secure);
+  if (fresh) shopper::set_session_cookie(site, r, *fresh, req.secure);
   co_return r;
 }
 
@@ -116,7 +117,7 @@ Task<http::Response> auth_page(const Site& site, http::Request& req, std::string
                                json::object ctx) {
   PageContext page(site, req);
   co_await page.load_categories();
-  if (page.session() && page.session()->user_id && status == 200) co_return see_other("/account", req);
+  if (page.session() && page.session()->user_id && status == 200) co_return see_other("/account");
   const std::string key(which == "login" ? "login" : "register");
   co_return page.render(status, which, detail::site_title(page.lang(), tr(page.lang(), key)), ctx);
 }
@@ -151,7 +152,7 @@ Task<http::Response> form_login(const Site& site, http::Request& req) {
     co_return page;
   }
   auto s = co_await sign_in(site, req, user->id);
-  co_return see_other("/account", req, s);
+  co_return see_other("/account", site, req, s);
 }
 
 Task<http::Response> form_register(const Site& site, http::Request& req) {
@@ -169,24 +170,25 @@ Task<http::Response> form_register(const Site& site, http::Request& req) {
     co_return co_await auth_page(site, req, "register", user.error().status(), std::move(ctx));
   }
   auto s = co_await sign_in(site, req, user->id);
-  co_return see_other("/account", req, s);
+  co_return see_other("/account", site, req, s);
 }
 
 Task<http::Response> form_logout(const Site& site, http::Request& req) {
   const auto form = query_pairs(req.body);
-  if (!shopper::form_token_ok(req, form)) co_return see_other("/account", req);
+  if (!shopper::form_token_ok(req, form)) co_return see_other("/account");
   auto fresh = co_await sign_out(site, req);
-  co_return see_other("/", req, fresh);
+  if (!fresh) co_return see_other("/");
+  co_return see_other("/", site, req, *fresh);
 }
 
 Task<http::Response> account_page(const Site& site, http::Request& req) {
   PageContext page(site, req);
   co_await page.load_categories();
   if (!page.session() || page.session()->user_id == 0) {
-    co_return see_other(page.session_expired() ? "/login?expired=1" : "/login", req);
+    co_return see_other(page.session_expired() ? "/login?expired=1" : "/login");
   }
   auto user = co_await site.accounts->find(page.session()->user_id);
-  if (!user) co_return see_other("/login", req);
+  if (!user) co_return see_other("/login");
   const Lang lang = page.lang();
   json::object ctx{{"user", user_json(*user)}, {"greeting", tr_with(lang, "hello_name", "name", user->name)}};
   co_return page.render(200, "account", detail::site_title(lang, tr(lang, "account")), ctx);

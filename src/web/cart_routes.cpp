@@ -59,7 +59,7 @@ Task<http::Response> api_add(const Site& site, http::Request& req) {
   std::string wanted(sku->as_string());
   auto result = co_await site.cart->add(s, std::move(wanted), *qty);
   auto r = result ? cart_json(*result) : cart_error(result.error());
-  if (created) shopper::set_session_cookie(r, s, req.secure);
+  shopper::send_session_if_changed(site, r, s, created, req.secure);
   co_return r;
 }
 
@@ -74,7 +74,7 @@ Task<http::Response> api_set(const Site& site, http::Request& req) {
   auto s = co_await shopper::ensure_session(site, req, created);
   auto result = co_await site.cart->set(s, sku, *qty);
   auto r = result ? cart_json(*result) : cart_error(result.error());
-  if (created) shopper::set_session_cookie(r, s, req.secure);
+  shopper::send_session_if_changed(site, r, s, created, req.secure);
   co_return r;
 }
 
@@ -83,7 +83,9 @@ Task<http::Response> api_remove(const Site& site, http::Request& req) {
   auto s = co_await shopper::find_session(site, req);
   if (!s) co_return cart_json(cart::Cart{});
   auto result = co_await site.cart->set(*s, req.path_params[0], 0);
-  co_return result ? cart_json(*result) : cart_error(result.error());
+  auto r = result ? cart_json(*result) : cart_error(result.error());
+  shopper::send_session_if_changed(site, r, *s, false, req.secure);
+  co_return r;
 }
 
 // ---- pages ----
@@ -163,10 +165,11 @@ Task<http::Response> form_add(const Site& site, http::Request& req) {
   if (!result) {
     std::string message = message_for(lang, result.error());
     auto page = co_await cart_page_with(site, req, result.error().status(), std::move(message));
-    if (created) shopper::set_session_cookie(page, s, req.secure);
+    shopper::send_session_if_changed(site, page, s, created, req.secure);
     co_return page;
   }
-  co_return see_other("/cart", req, created ? std::optional(s) : std::nullopt);
+  if (created || s.reissue) co_return see_other("/cart", site, req, s);
+  co_return see_other("/cart");
 }
 
 // POST /cart/items/{sku} (the cart page's forms): qty (0 removes), csrf.
@@ -186,13 +189,14 @@ Task<http::Response> form_set(const Site& site, http::Request& req) {
     co_return co_await cart_page_with(site, req, 422, std::move(message));
   }
   auto s = co_await shopper::find_session(site, req);
-  if (!s) co_return see_other("/cart", req);
+  if (!s) co_return see_other("/cart");
   auto result = co_await site.cart->set(*s, req.path_params[0], static_cast<int>(*qty));
   if (!result) {
     std::string message = message_for(lang, result.error());
     co_return co_await cart_page_with(site, req, result.error().status(), std::move(message));
   }
-  co_return see_other("/cart", req);
+  if (s->reissue) co_return see_other("/cart", site, req, *s);
+  co_return see_other("/cart");
 }
 
 }  // namespace

@@ -44,11 +44,17 @@ std::string form_field(const QueryPairs& form, std::string_view name) {
   return {};
 }
 
-http::Response see_other(std::string where, const http::Request& req, const std::optional<session::Session>& session) {
+http::Response see_other(std::string where) {
   http::Response r;
   r.status = 303;
   r.set("Location", std::move(where));
-  if (session) shopper::set_session_cookie(r, *session, req.secure);
+  return r;
+}
+
+http::Response see_other(std::string where, const Site& site, const http::Request& req,
+                         const session::Session& session) {
+  auto r = see_other(std::move(where));
+  shopper::set_session_cookie(site, r, session, req.secure);
   return r;
 }
 

@@ -30,8 +30,10 @@ Expected<boost::json::object, http::Response> json_object_body(const http::Reque
 // The first value of `name` in a form (or query), "" when absent.
 std::string form_field(const QueryPairs& form, std::string_view name);
 
-// 303 to `where`, handing out `session` in its cookie when given.
-http::Response see_other(std::string where, const http::Request& req,
-                         const std::optional<session::Session>& session = std::nullopt);
+// 303 to `where`.
+http::Response see_other(std::string where);
+// 303 to `where`, handing out `session` in its cookie.
+http::Response see_other(std::string where, const Site& site, const http::Request& req,
+                         const session::Session& session);
 
 }  // namespace mc::web::detail

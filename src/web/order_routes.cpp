@@ -116,7 +116,9 @@ Task<http::Response> api_checkout(const Site& site, http::Request& req) {
   std::string key(req.header("Idempotency-Key"));
   auto placed = co_await site.orders->checkout(*s, address->as_int64(), std::move(key));
   if (!placed) co_return order_error(placed.error());
-  co_return http::Response::json(placed->created ? 201 : 200, json::serialize(placed->order));
+  auto r = http::Response::json(placed->created ? 201 : 200, json::serialize(placed->order));
+  shopper::send_session_if_changed(site, r, *s, false, req.secure);
+  co_return r;
 }
 
 Task<http::Response> api_orders(const Site& site, http::Request& req) {
@@ -143,7 +145,7 @@ Task<http::Response> addresses_page_with(const Site& site, http::Request& req, i
                                          json::object draft) {
   PageContext page(site, req);
   co_await page.load_categories();
-  if (!page.session() || page.session()->user_id == 0) co_return see_other(login_url(page), req);
+  if (!page.session() || page.session()->user_id == 0) co_return see_other(login_url(page));
   const auto all = co_await site.orders->addresses(page.session()->user_id);
   json::array items;
   for (const auto& a : all) items.emplace_back(order::to_json(a));
@@ -164,8 +166,8 @@ Task<http::Response> form_add_address(const Site& site, http::Request& req) {
   const auto form = query_pairs(req.body);
   const Lang lang = detail::choose_lang(req).lang;
   auto s = co_await user_session(site, req);
-  if (!s) co_return see_other("/login", req);
-  if (!shopper::form_token_ok(req, form)) co_return see_other("/account/addresses", req);
+  if (!s) co_return see_other("/login");
+  if (!shopper::form_token_ok(req, form)) co_return see_other("/account/addresses");
   auto a = address_from_form(form);
   auto added = co_await site.orders->add_address(s->user_id, a);
   if (!added) {
@@ -173,20 +175,20 @@ Task<http::Response> form_add_address(const Site& site, http::Request& req) {
     json::object draft = order::to_json(a);
     co_return co_await addresses_page_with(site, req, 422, std::move(message), std::move(draft));
   }
-  co_return see_other(form_field(form, "return") == "/checkout" ? "/checkout" : "/account/addresses", req);
+  co_return see_other(form_field(form, "return") == "/checkout" ? "/checkout" : "/account/addresses");
 }
 
 Task<http::Response> form_change_address(const Site& site, http::Request& req) {
   const auto form = query_pairs(req.body);
   const Lang lang = detail::choose_lang(req).lang;
   auto s = co_await user_session(site, req);
-  if (!s) co_return see_other("/login", req);
+  if (!s) co_return see_other("/login");
   const auto id = detail::parse_id(req.path_params[0]);
-  if (!shopper::form_token_ok(req, form) || !id) co_return see_other("/account/addresses", req);
+  if (!shopper::form_token_ok(req, form) || !id) co_return see_other("/account/addresses");
   const std::string action = form_field(form, "action");
   if (action == "delete") {
     co_await site.orders->delete_address(s->user_id, *id);
-    co_return see_other("/account/addresses", req);
+    co_return see_other("/account/addresses");
   }
   auto a = address_from_form(form);
   a.is_default = action == "default";
@@ -196,16 +198,16 @@ Task<http::Response> form_change_address(const Site& site, http::Request& req) {
     json::object draft;
     co_return co_await addresses_page_with(site, req, saved.error().status(), std::move(message), std::move(draft));
   }
-  co_return see_other("/account/addresses", req);
+  co_return see_other("/account/addresses");
 }
 
 Task<http::Response> checkout_page_with(const Site& site, http::Request& req, int status, std::string error) {
   PageContext page(site, req);
   co_await page.load_categories();
-  if (!page.session() || page.session()->user_id == 0) co_return see_other(login_url(page), req);
+  if (!page.session() || page.session()->user_id == 0) co_return see_other(login_url(page));
   const Lang lang = page.lang();
   const auto c = co_await site.cart->view(page.session());
-  if (c.items.empty() && error.empty()) co_return see_other("/cart", req);
+  if (c.items.empty() && error.empty()) co_return see_other("/cart");
   const auto all = co_await site.orders->addresses(page.session()->user_id);
   json::array addresses;
   for (const auto& a : all) addresses.emplace_back(order::to_json(a));
@@ -228,7 +230,7 @@ Task<http::Response> form_checkout(const Site& site, http::Request& req) {
   const auto form = query_pairs(req.body);
   const Lang lang = detail::choose_lang(req).lang;
   auto s = co_await user_session(site, req);
-  if (!s) co_return see_other("/login", req);
+  if (!s) co_return see_other("/login");
   if (!shopper::form_token_ok(req, form)) {
     std::string message(tr(lang, "error_csrf"));
     co_return co_await checkout_page_with(site, req, 403, std::move(message));
@@ -248,7 +250,9 @@ Task<http::Response> form_checkout(const Site& site, http::Request& req) {
                                                                      : std::string(tr(lang, "error_choose_address"));
     co_return co_await checkout_page_with(site, req, e.status(), std::move(message));
   }
-  co_return see_other(fmt::format("/orders/{}?placed=1", placed->order.at("id").as_int64()), req);
+  auto placed_url = fmt::format("/orders/{}?placed=1", placed->order.at("id").as_int64());
+  if (s->reissue) co_return see_other(std::move(placed_url), site, req, *s);
+  co_return see_other(std::move(placed_url));
 }
 
 json::object order_view(Lang lang, const json::object& o) {
@@ -290,7 +294,7 @@ json::object order_view(Lang lang, const json::object& o) {
 Task<http::Response> orders_page(const Site& site, http::Request& req) {
   PageContext page(site, req);
   co_await page.load_categories();
-  if (!page.session() || page.session()->user_id == 0) co_return see_other(login_url(page), req);
+  if (!page.session() || page.session()->user_id == 0) co_return see_other(login_url(page));
   const Lang lang = page.lang();
   const auto all = co_await site.orders->orders(page.session()->user_id);
   json::array orders;
@@ -302,7 +306,7 @@ Task<http::Response> orders_page(const Site& site, http::Request& req) {
 Task<http::Response> order_page(const Site& site, http::Request& req) {
   PageContext page(site, req);
   co_await page.load_categories();
-  if (!page.session() || page.session()->user_id == 0) co_return see_other(login_url(page), req);
+  if (!page.session() || page.session()->user_id == 0) co_return see_other(login_url(page));
   const Lang lang = page.lang();
   const auto id = detail::parse_id(req.path_params[0]);
   std::optional<json::object> found;

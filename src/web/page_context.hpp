@@ -96,8 +96,7 @@ class PageContext {
     try {
       session_ = co_await shopper::find_session(site_, req_);
       // A well-formed id that names no session any more: it expired (or was logged out elsewhere).
-      const auto cookie = req_.cookie(shopper::kSessionCookie);
-      session_expired_ = !session_ && cookie && session::valid_id(*cookie);
+      session_expired_ = !session_ && shopper::has_session_cookie(site_, req_);
       if (session_) {
         const auto lines = co_await site_.sessions->cart(*session_);
         for (const auto& line : lines) cart_count_ += line.qty;

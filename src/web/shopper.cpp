@@ -8,7 +8,8 @@
 namespace mc::web::shopper {
 namespace {
 
-constexpr int kSessionCookieSeconds = 30 * 24 * 3600;
+// Longer than any session cookie can be (mode cookie: 4096 bytes); longer values are not looked at.
+constexpr std::size_t kMaxSessionCookie = 4096;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
@@ -26,9 +27,16 @@ bool same_origin(const http::Request& req, std::string_view origin) {
 }  // namespace
 
 Task<std::optional<session::Session>> find_session(const Site& site, const http::Request& req) {
-  auto id = req.cookie(kSessionCookie);
-  if (!id || !session::valid_id(*id) || site.sessions == nullptr) co_return std::nullopt;
+  if (site.sessions == nullptr) co_return std::nullopt;
+  auto id = req.cookie(site.sessions->cookie_name());
+  if (!id || id->empty() || id->size() > kMaxSessionCookie) co_return std::nullopt;
   co_return co_await site.sessions->find(std::move(*id));
+}
+
+bool has_session_cookie(const Site& site, const http::Request& req) {
+  if (site.sessions == nullptr) return false;
+  const auto c = req.cookie(site.sessions->cookie_name());
+  return c && !c->empty();
 }
 
 Task<session::Session> ensure_session(const Site& site, const http::Request& req, bool& created) {
@@ -38,10 +46,16 @@ Task<session::Session> ensure_session(const Site& site, const http::Request& req
   co_return co_await site.sessions->create();
 }
 
-void set_session_cookie(http::Response& r, const session::Session& s, bool secure) {
-  r.add("Set-Cookie", std::string(kSessionCookie) + "=" + s.id +
-                          "; Path=/; Max-Age=" + std::to_string(kSessionCookieSeconds) + "; HttpOnly; SameSite=Lax" +
-                          (secure ? "; Secure" : ""));
+void set_session_cookie(const Site& site, http::Response& r, const session::Session& s, bool secure) {
+  const auto& store = *site.sessions;
+  r.add("Set-Cookie", std::string(store.cookie_name()) + "=" + s.id +
+                          "; Path=/; Max-Age=" + std::to_string(store.cookie_max_age(s).count()) +
+                          "; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : ""));
+}
+
+void send_session_if_changed(const Site& site, http::Response& r, const session::Session& s, bool created,
+                             bool secure) {
+  if (created || s.reissue) set_session_cookie(site, r, s, secure);
 }
 
 std::optional<http::Response> refuse_unsafe_json(const http::Request& req) {

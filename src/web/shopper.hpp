@@ -22,7 +22,6 @@ struct Site;
 
 namespace mc::web::shopper {
 
-inline constexpr std::string_view kSessionCookie = "mc_sid";
 inline constexpr std::string_view kCsrfCookie = "mc_csrf";
 
 // Stand-ins rendered into pages (which are shared between shoppers through the page memo) and replaced
@@ -31,12 +30,17 @@ inline constexpr std::string_view kCartCountMarker = "\x01mc-cart-count\x01";
 inline constexpr std::string_view kCsrfMarker = "\x01mc-csrf\x01";
 inline constexpr std::string_view kAccountMarker = "\x01mc-account\x01";  // "Log in" or "My account"
 
-// The session the request's cookie names, if it exists (an unknown or forged id is no session).
+// The session the request's cookie names, if it exists (an unknown, forged or expired one is no session).
+// The cookie is the store's: mc_sid (an id) or mc_state (the sealed session, mode cookie).
 Task<std::optional<session::Session>> find_session(const Site& site, const http::Request& req);
+// The request carries a session cookie (whether or not it still names a session).
+bool has_session_cookie(const Site& site, const http::Request& req);
 
 // The session of the request, created when there is none; `created` says a cookie must be handed out.
 Task<session::Session> ensure_session(const Site& site, const http::Request& req, bool& created);
-void set_session_cookie(http::Response& r, const session::Session& s, bool secure);
+void set_session_cookie(const Site& site, http::Response& r, const session::Session& s, bool secure);
+// Hands the cookie out when the session is new or its value changed (session.reissue).
+void send_session_if_changed(const Site& site, http::Response& r, const session::Session& s, bool created, bool secure);
 
 // nullopt when a JSON state change may proceed, else the 403/415 answer.
 std::optional<http::Response> refuse_unsafe_json(const http::Request& req);

@@ -155,7 +155,7 @@ TEST_F(SessionStoreTest, MergingAddsQuantitiesCapsThemAndEmptiesTheGuestCart) {
   ASSERT_TRUE(run_until([&] { return c->connected(); }));
   auto store = make_redis_store(c);
   const std::int64_t user_id = 900000 + ::getpid();
-  const Session account{"", user_id};
+  Session account{"", user_id};
   run(store->set(account, "P1-BLACK-M", 2));
   run(store->set(account, "P3-RED-S", 1));
   auto guest = run(store->create());

@@ -37,78 +37,6 @@ TEST(Quantity, IsOneToNinetyNineAndZeroOnlyToRemove) {
   EXPECT_FALSE(valid_quantity(-1, true));
 }
 
-// Carts in memory, with the same limit rule as the Redis store.
-class MemorySessions final : public session::SessionStore {
- public:
-  std::map<std::string, std::map<std::string, int>> carts;  // session id, or "u:{user}"
-  std::map<std::string, std::int64_t> users;
-
-  static std::string key(const session::Session& s) { return s.user_id ? "u:" + std::to_string(s.user_id) : s.id; }
-
-  Task<std::optional<session::Session>> find(std::string id) override {
-    if (!users.contains(id)) co_return std::nullopt;
-    co_return session::Session{id, users[id]};
-  }
-  Task<session::Session> create() override {
-    session::Session s{session::new_id(), 0};
-    users[s.id] = 0;
-    co_return s;
-  }
-  Task<std::vector<session::CartLine>> cart(const session::Session& s) override {
-    std::vector<session::CartLine> out;
-    for (const auto& [sku, qty] : carts[key(s)]) out.push_back({sku, qty});
-    co_return out;
-  }
-  Task<session::AddResult> add(const session::Session& s, std::string sku, int qty, int limit, int max_lines) override {
-    auto& cart = carts[key(s)];
-    const int current = cart.contains(sku) ? cart[sku] : 0;
-    if (current == 0 && static_cast<int>(cart.size()) >= max_lines) {
-      co_return session::AddResult{session::AddResult::Status::kTooManyLines, 0, {}};
-    }
-    if (current + qty > limit) co_return session::AddResult{session::AddResult::Status::kOverLimit, current, {}};
-    cart[sku] = current + qty;
-    session::AddResult r{session::AddResult::Status::kAdded, current + qty, {}};
-    for (const auto& [k, v] : cart) r.cart.push_back({k, v});
-    co_return r;
-  }
-  Task<bool> set(const session::Session& s, std::string sku, int qty) override {
-    if (qty == 0) {
-      carts[key(s)].erase(sku);
-    } else {
-      carts[key(s)][sku] = qty;
-    }
-    co_return true;
-  }
-  Task<void> clear_cart(const session::Session& s) override {
-    carts.erase(key(s));
-    co_return;
-  }
-  Task<session::Session> rotate(const session::Session& old, std::int64_t user_id) override {
-    users.erase(old.id);
-    session::Session s{session::new_id(), user_id};
-    users[s.id] = user_id;
-    co_return s;
-  }
-  Task<void> merge_into_user(const session::Session& guest, std::int64_t user_id,
-                             std::vector<session::CartLine> limits) override {
-    auto& into = carts["u:" + std::to_string(user_id)];
-    for (const auto& [sku, qty] : carts[guest.id]) {
-      int limit = 0;
-      for (const auto& l : limits) {
-        if (l.sku == sku) limit = l.qty;
-      }
-      const int merged = std::min(into[sku] + qty, limit);
-      if (merged > 0) {
-        into[sku] = merged;
-      } else {
-        into.erase(sku);
-      }
-    }
-    carts.erase(guest.id);
-    co_return;
-  }
-};
-
 class NoCache final : public cache::Store {
  public:
   Task<std::optional<std::string>> get(std::string) override { co_return std::nullopt; }
@@ -170,9 +98,10 @@ class CartServiceTest : public ::testing::Test {
   cache::CacheAside cache_{store_, 0.1};
   OneProduct repo_;
   catalog::CatalogService catalog_{repo_, cache_, CacheConfig{}};
-  MemorySessions sessions_;
-  CartService cart_{sessions_, catalog_};
-  session::Session s_ = run(sessions_.create());
+  // The store of mode sticky: the same rules as the Redis store, in memory.
+  std::shared_ptr<session::SessionStore> sessions_ = session::make_memory_store();
+  CartService cart_{*sessions_, catalog_};
+  session::Session s_ = run(sessions_->create());
 };
 
 TEST_F(CartServiceTest, AddingTheSameSkuAddsQuantitiesAndPricesComeFromTheCatalog) {
@@ -214,7 +143,9 @@ TEST_F(CartServiceTest, UnknownSkusAndBadQuantitiesAreRefused) {
 }
 
 TEST_F(CartServiceTest, ACartHoldsAtMostFiftyLines) {
-  for (std::size_t i = 0; i < kMaxLines; ++i) sessions_.carts[s_.id]["P42-X-" + std::to_string(i)] = 1;
+  for (std::size_t i = 0; i < kMaxLines; ++i) {
+    run(sessions_->add(s_, "P42-X-" + std::to_string(i), 1, kMaxLineQty, static_cast<int>(kMaxLines)));
+  }
   auto full = run(cart_.add(s_, "P42-BLACK-M", 1));
   ASSERT_FALSE(full);
   EXPECT_EQ(full.error().code, Error::Code::kTooManyLines);
@@ -240,7 +171,7 @@ TEST_F(CartServiceTest, ALineThatSoldOutWhileInTheCartIsMarkedNotDropped) {
 }
 
 TEST_F(CartServiceTest, AtLoginTheGuestCartJoinsTheAccountCartCappedAtStock) {
-  const session::Session account{"", 7};
+  session::Session account{"", 7};
   ASSERT_TRUE(run(cart_.add(account, "P42-BLACK-M", 2)));  // from another browser, earlier
   ASSERT_TRUE(run(cart_.add(s_, "P42-BLACK-M", 2)));
   run(cart_.merge_into_user(s_, 7));
@@ -248,6 +179,27 @@ TEST_F(CartServiceTest, AtLoginTheGuestCartJoinsTheAccountCartCappedAtStock) {
   ASSERT_EQ(merged.items.size(), 1u);
   EXPECT_EQ(merged.items[0].qty, 3) << "2 + 2, capped at the 3 in stock";
   EXPECT_TRUE(run(cart_.view(s_)).items.empty()) << "the guest cart is gone";
+}
+
+TEST_F(CartServiceTest, InCookieModeACartThatWouldNotFitItsCookieIsRefusedWith413AndStaysAsItWas) {
+  session::CookieSessionOptions options;
+  options.keys = *session::parse_cookie_keys(session::new_cookie_key("k1"));
+  auto cookies = session::make_cookie_store(options);
+  CartService cart{*cookies, catalog_, 1000};
+  auto s = run(cookies->create());
+  // Fill the cookie with lines shorter than the one added next, straight through the store; then the cart.
+  for (int i = 1; i < 1000; ++i) {
+    auto added = run(cookies->add(s, "P" + std::to_string(10000 + i) + "-X", 99, 99, 1000));  // shorter lines
+    if (added.status == session::AddResult::Status::kTooLarge) break;
+  }
+  const auto before = s.id;
+  ASSERT_LE(before.size() + std::string("mc_state=").size(), 4096u);
+  auto refused = run(cart.add(s, "P42-BLACK-M", 1));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Error::Code::kTooLargeForCookie);
+  EXPECT_EQ(refused.error().status(), 413);
+  EXPECT_EQ(refused.error().api_code(), "cart_too_large_for_cookie");
+  EXPECT_EQ(s.id, before) << "the cart stays as it was";
 }
 
 TEST_F(CartServiceTest, TheJsonHasTheApiShape) {

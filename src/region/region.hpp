@@ -1,0 +1,58 @@
+#pragma once
+
+// The local region: the whole architecture on one machine with real parts. HAProxy in front of N
+// `myclothes serve` instances spread over availability zones, PostgreSQL and Redis behind them, and a
+// supervisor that plays the auto-scaling group (desired count, zone balance, replacing dead instances,
+// draining on scale-in). `region up` runs in the foreground; the other verbs talk to it through a Unix
+// socket in its state directory.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mc::region {
+
+struct RegionOptions {
+  std::string state_dir = ".state/region";  // HAProxy files, logs, the control socket
+  std::string data_dir;                     // PostgreSQL's and Redis's files (default: STATE/data)
+  std::string program;                      // the myclothes binary the instances run
+  std::string config_file;                  // passed on to every instance (optional)
+  std::string web_root = "web";
+  std::string migrations = "db/migrations";
+  std::string services = "deploy/local/services";  // starts and stops PostgreSQL and Redis
+  std::string host = "127.0.0.1";
+  std::uint16_t lb_port = 8080;
+  std::uint16_t pg_port = 55432;
+  std::uint16_t redis_port = 56379;
+  int instances = 4;
+  int azs = 2;  // zones a, b, c ...
+  std::string session = "redis";
+  bool sticky = false;
+  std::chrono::seconds cookie_lifetime{24 * 3600};
+  int threads = 1;            // I/O threads of each instance
+  std::int64_t products = 0;  // seed this many when the catalog is empty (0: the program's default)
+  std::string network = "loopback";
+  bool live = true;  // redraw a status table (when stdout is a terminal); else print events only
+};
+
+// The verbs' limits, checked before anything starts.
+inline constexpr int kMaxInstances = 16;
+inline constexpr int kMaxZones = 6;
+
+// Where instance number `n` (0-based, in launch order) goes when zones have `counts` instances: the zone
+// with the fewest, the first such in order. Unavailable zones (failed) are absent from `counts`.
+std::string zone_for_launch(const std::map<std::string, int>& counts);
+// Which zone gives up an instance on scale-in: the one with the most, the last such in order.
+std::string zone_for_removal(const std::map<std::string, int>& counts);
+
+// Runs the region until Ctrl-C, SIGTERM or `region down`; returns the process exit status.
+int up(const RegionOptions& options);
+
+// Sends one command ("status", "status --json", "kill ID", "scale N", "fail-az AZ", "restore-az AZ",
+// "down") to the region running in `state_dir`, prints its answer, and returns the exit status.
+int control(const std::string& state_dir, const std::string& command);
+
+}  // namespace mc::region
