@@ -281,7 +281,10 @@ int run(int argc, char** argv) {
   auto* up_cmd = region_cmd->add_subcommand("up", "Start the region and show its live status until Ctrl-C.");
   state_option(up_cmd);
   up_cmd->add_option("--data", region_options.data_dir, "PostgreSQL's and Redis's files (default STATE/data)");
-  up_cmd->add_option("--config", region_options.config_file, "TOML configuration for every instance")
+  std::string region_file;
+  up_cmd->add_option("--config", region_file, "Region file (e.g. deploy/local/region.toml); flags win over it")
+      ->check(CLI::ExistingFile);
+  up_cmd->add_option("--instance-config", region_options.config_file, "TOML configuration for every instance")
       ->check(CLI::ExistingFile);
   up_cmd->add_option("--instances", region_options.instances, "Instances (default 4)")
       ->check(CLI::Range(1, region::kMaxInstances));
@@ -338,6 +341,32 @@ int run(int argc, char** argv) {
   if (*region_cmd) {
     const auto& state = region_options.state_dir;
     if (*up_cmd) {
+      if (!region_file.empty()) {
+        // The file's values, except where a flag was given.
+        region::RegionOptions from_file = region_options;
+        if (auto err = region::load_region_file(region_file, from_file)) {
+          std::fprintf(stderr, "myclothes region up: %s\n", err->c_str());
+          return kExitUsage;
+        }
+        auto keep = [&](const char* flag, auto& field, const auto& file_value) {
+          if (up_cmd->count(flag) == 0) field = file_value;
+        };
+        keep("--instances", region_options.instances, from_file.instances);
+        keep("--azs", region_options.azs, from_file.azs);
+        keep("--session", region_options.session, from_file.session);
+        keep("--sticky", region_options.sticky, from_file.sticky);
+        keep("--sticky-seconds", region_options.cookie_lifetime, from_file.cookie_lifetime);
+        keep("--network", region_options.network, from_file.network);
+        keep("--host", region_options.host, from_file.host);
+        keep("--port", region_options.lb_port, from_file.lb_port);
+        keep("--threads", region_options.threads, from_file.threads);
+        keep("--products", region_options.products, from_file.products);
+        keep("--pg-port", region_options.pg_port, from_file.pg_port);
+        keep("--redis-port", region_options.redis_port, from_file.redis_port);
+        keep("--data", region_options.data_dir, from_file.data_dir);
+        keep("--instance-config", region_options.config_file, from_file.config_file);
+        keep("--web-root", region_options.web_root, from_file.web_root);
+      }
       if (region_options.session == "dynamodb") {
         std::fprintf(stderr,
                      "myclothes region up: session mode dynamodb is reserved for a later version and not built yet; "

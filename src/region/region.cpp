@@ -695,8 +695,8 @@ class Supervisor {
     }
     if (data_started_) {
       std::fflush(stdout);
-      region::run({o_.services, "stop", "--state", o_.data_dir, "--pg-port", std::to_string(o_.pg_port),
-                   "--redis-port", std::to_string(o_.redis_port)},
+      region::run({o_.services, "stop", "--state", o_.data_dir, "--pg-port", std::to_string(o_.pg_port), "--redis-port",
+                   std::to_string(o_.redis_port)},
                   {});
       data_started_ = false;
     }

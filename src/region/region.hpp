@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,11 @@ struct RegionOptions {
   std::string network = "loopback";
   bool live = true;  // redraw a status table (when stdout is a terminal); else print events only
 };
+
+// Reads a region file (deploy/local/region.toml) into `options`: [region] instances, azs, session,
+// sticky, sticky_seconds, network, host, port, threads, products; [data] pg_port, redis_port, dir;
+// [instances] config, web_root. An unknown key or a bad value is a one-line error naming it.
+std::optional<std::string> load_region_file(const std::string& path, RegionOptions& options);
 
 // The verbs' limits, checked before anything starts.
 inline constexpr int kMaxInstances = 16;
