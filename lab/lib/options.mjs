@@ -5,7 +5,7 @@ import path from 'node:path';
 export const SCENARIO_NAMES = ['sticky', 'sticky-lb', 'cookie', 'redis'];
 
 export const LIMITS = {
-  shoppers: { min: 1, max: 200, normal: 40, quick: 12 },
+  shoppers: { min: 1, max: 1000, normal: 200, quick: 12 },
   lines: { min: 1, max: 30, normal: 6, quick: 4 },
 };
 

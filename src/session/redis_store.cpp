@@ -70,8 +70,8 @@ class RedisStore final : public SessionStore {
 
   Task<std::optional<Session>> find(std::string id) override {
     if (!valid_id(id)) co_return std::nullopt;
-    std::vector<std::string> args{"EVAL", std::string(kFindScript), "1", session_key(id), ms(options_.guest_ttl),
-                                  ms(options_.user_ttl)};
+    std::vector<std::string> args{"EVAL",          std::string(kFindScript), "1",
+                                  session_key(id), ms(options_.guest_ttl),   ms(options_.user_ttl)};
     auto reply = co_await client_->command(std::move(args));
     check(reply);
     if (reply->type != redis::Reply::Type::kString) co_return std::nullopt;  // unknown or expired

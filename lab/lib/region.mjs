@@ -1,0 +1,202 @@
+// A local region as a child process: `myclothes region up` in the foreground, and the verbs that talk to
+// it (status, kill, down). The lab owns at most one region at a time and always brings it down.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+const kReadyLine = /^region: the store is at (http:\/\/\S+)/;
+const kStartTimeoutMs = 180_000;  // the first start runs initdb and seeds the catalog
+const kVerbTimeoutMs = 60_000;
+const kExitTimeoutMs = 30_000;
+
+// A TCP port nothing listens on at this moment (the kernel picks it).
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// Runs `program args…` to completion; resolves {code, stdout, stderr}. Never rejects on a non-zero exit.
+export function runVerb(program, args, { cwd, timeoutMs = kVerbTimeoutMs } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(program, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ code: -1, stdout, stderr: stderr + String(err) });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr });
+    });
+  });
+}
+
+export class Region {
+  // settings: {program, root, state, ports:{lb,pg,redis}, products, instances, azs, session, sticky, logFile}
+  constructor(settings) {
+    this.s = settings;
+    this.child = null;
+    this.exited = null;  // a promise of the child's exit
+    this.lb = null;
+    this.tail = [];  // the last lines the region printed, for error messages
+    this.stopping = null;
+  }
+
+  get alive() {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  // Starts `region up` and resolves with the load balancer's URL once the region says it is serving.
+  async start() {
+    const s = this.s;
+    const args = ['region', 'up', '--state', s.state, '--port', String(s.ports.lb), '--pg-port', String(s.ports.pg),
+      '--redis-port', String(s.ports.redis), '--products', String(s.products), '--instances', String(s.instances),
+      '--azs', String(s.azs), '--session', s.session, '--no-live'];
+    if (s.sticky) args.push('--sticky');
+    const log = fs.createWriteStream(s.logFile, { flags: 'a' });
+    log.write(`\n### ${new Date().toISOString()} ${s.program} ${args.join(' ')}\n`);
+    // Its own process group: a Ctrl-C reaches only the lab, which then stops the region in order.
+    this.child = spawn(s.program, args, { cwd: s.root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => {
+      log.end();
+      resolve({ code, signal });
+    }));
+    return await new Promise((resolve, reject) => {
+      let pending = '';
+      let done = false;
+      const finish = (err, url) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(url);
+      };
+      const onData = (chunk) => {
+        log.write(chunk);
+        pending += chunk;
+        const lines = pending.split('\n');
+        pending = lines.pop();
+        for (const line of lines) {
+          this.tail.push(line);
+          if (this.tail.length > 30) this.tail.shift();
+          const m = kReadyLine.exec(line);
+          if (m) {
+            this.lb = new URL(m[1]);
+            finish(null, this.lb);
+          }
+        }
+      };
+      this.child.stdout.setEncoding('utf8').on('data', onData);
+      this.child.stderr.setEncoding('utf8').on('data', onData);
+      this.child.on('error', (err) => finish(new Error(`could not start ${s.program}: ${err.message}`)));
+      this.exited.then(({ code, signal }) => finish(new Error(
+        `region up exited (${signal ?? `status ${code}`}) before serving; ` +
+        (this.tail.length === 0 ? 'it printed nothing' : `its last lines:\n${this.tail.slice(-12).map((l) => `      ${l}`).join('\n')}`) +
+        `\n    (full output: ${s.logFile})`)));
+      const timer = setTimeout(() => finish(new Error(
+        `the region did not say it was serving within ${kStartTimeoutMs / 1000} s (output: ${s.logFile})`)),
+      kStartTimeoutMs);
+    });
+  }
+
+  async verb(...args) {
+    return await runVerb(this.s.program, ['region', ...args, '--state', this.s.state], { cwd: this.s.root });
+  }
+
+  // `region status --json`, parsed.
+  async status() {
+    const r = await this.verb('status', '--json');
+    if (r.code !== 0) throw new Error(`region status failed (${r.code}): ${(r.stderr || r.stdout).trim()}`);
+    try {
+      return JSON.parse(r.stdout);
+    } catch {
+      throw new Error(`region status --json printed no JSON: ${r.stdout.slice(0, 200)}`);
+    }
+  }
+
+  async kill(id) {
+    const r = await this.verb('kill', id);
+    if (r.code !== 0) throw new Error(`region kill ${id} failed (${r.code}): ${(r.stderr || r.stdout).trim()}`);
+    return r.stdout.trim();
+  }
+
+  // Polls the status until `victim` is out of service and the desired number of instances is in service
+  // and up in the load balancer again; resolves {ms, replacement, status}.
+  async waitReplaced(victim, before, { timeoutMs = 30_000 } = {}) {
+    const t0 = Date.now();
+    const knownIds = new Set(before.instances.map((i) => i.id));
+    for (;;) {
+      const st = await this.status();
+      const serving = st.instances.filter((i) => i.state === 'in-service' && i.lb === 'UP');
+      const victimServing = serving.some((i) => i.id === victim);
+      if (!victimServing && serving.length >= st.desired) {
+        const fresh = serving.filter((i) => !knownIds.has(i.id)).map((i) => i.id);
+        return { ms: Date.now() - t0, replacement: fresh.join(', ') || null, status: st };
+      }
+      if (Date.now() - t0 > timeoutMs) {
+        throw new Error(`the region did not replace ${victim} within ${timeoutMs / 1000} s: ` +
+          serving.map((i) => i.id).join(' ') + ` in service of ${st.desired} desired`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  // `region down`, then waits for `region up` to exit; escalates to SIGINT (the region's own Ctrl-C path)
+  // and, as the very last resort, SIGKILL of the one process the lab started. Never throws.
+  stop() {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  async stopOnce() {
+    if (this.child === null) return { clean: true };
+    let clean = true;
+    if (this.alive) {
+      const r = await this.verb('down');
+      if (r.code !== 0 && this.alive) clean = false;
+    }
+    if (!(await this.waitExit(kExitTimeoutMs))) {
+      clean = false;
+      try { process.kill(this.child.pid, 'SIGINT'); } catch { /* already gone */ }
+      if (!(await this.waitExit(kExitTimeoutMs))) {
+        try { process.kill(this.child.pid, 'SIGKILL'); } catch { /* already gone */ }
+        await this.waitExit(5_000);
+      }
+    }
+    const result = await this.exited;
+    this.child = null;
+    return { clean, ...result };
+  }
+
+  async waitExit(ms) {
+    if (!this.alive) return true;
+    let timer;
+    const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    const ok = await Promise.race([this.exited.then(() => true), timeout]);
+    clearTimeout(timer);
+    return ok;
+  }
+}
+
+// The instance logs a person should read when something went wrong.
+export function instanceLogs(state) {
+  const dir = path.join(state, 'logs');
+  try {
+    return fs.readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => path.join(dir, f));
+  } catch {
+    return [];
+  }
+}
