@@ -31,6 +31,12 @@ struct DbConfig {
   std::vector<std::string> replicas;
   unsigned pool_size = 2;  // connections per I/O thread and server
   std::chrono::milliseconds query_timeout{5000};
+  // Replica health: how often each replica's replay position is checked, and how far behind the primary
+  // it may fall (in WAL bytes, or in time: still short of where the primary was this long ago) before it
+  // is taken out of the round robin; it comes back by itself once it has caught up.
+  std::chrono::milliseconds replica_check_interval{500};
+  std::uint64_t max_replica_lag_bytes = 16ull << 20;
+  std::chrono::milliseconds max_replica_lag{5000};
 };
 
 struct RedisConfig {
@@ -41,9 +47,13 @@ struct RedisConfig {
 };
 
 struct CacheConfig {
+  bool enabled = true;  // false: catalog reads skip Redis (the lab's "no cache" runs); sessions still use it
   std::chrono::seconds product_ttl{300};
   std::chrono::seconds listing_ttl{60};
   double jitter = 0.1;  // TTLs vary by ± this fraction so keys loaded together do not expire together
+  // Stampede protection across instances: the instance that takes a cold key's short Redis lock loads
+  // it; the others wait up to this long for its value before loading it themselves.
+  std::chrono::milliseconds lock_wait{500};
 };
 
 // Where sessions and carts live (DESIGN.md, "Session modes").

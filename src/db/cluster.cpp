@@ -88,6 +88,8 @@ class ClusterImpl final : public Cluster {
   ~ClusterImpl() override { close(); }
 
   Task<Result> query(Role role, const Statement& stmt, Params params) override;
+  Task<Result> query_after(const Statement& stmt, Params params, Lsn min_lsn) override;
+  Task<Lsn> primary_lsn() override;
   Task<bool> ping_primary() override;
   std::size_t healthy_replicas() const override;
   void close() override;
@@ -319,6 +321,18 @@ void ClusterImpl::orphaned(Role from, Loss loss, const std::string& reason, Quer
     return;
   }
   query->fail(reason);
+}
+
+Task<Result> ClusterImpl::query_after(const Statement& stmt, Params params, Lsn min_lsn) {
+  // Without a known replay position for the replicas, only the primary has surely seen the write.
+  const Role role = min_lsn == 0 ? Role::kReplica : Role::kPrimary;
+  co_return co_await query(role, stmt, std::move(params));
+}
+
+Task<Lsn> ClusterImpl::primary_lsn() {
+  static constexpr Statement kLsn{"mc_current_lsn", "SELECT pg_current_wal_lsn()::text"};
+  const Result r = co_await query(Role::kPrimary, kLsn, {});
+  co_return r.rows() == 1 ? parse_lsn(r.text(0, 0)).value_or(0) : 0;
 }
 
 Task<bool> ClusterImpl::ping_primary() {

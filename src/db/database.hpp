@@ -77,6 +77,12 @@ class Result {
   Role served_by_ = Role::kPrimary;
 };
 
+// A position in the primary's write-ahead log (pg_lsn "16/B374D848" as a number); 0: none.
+using Lsn = std::uint64_t;
+// "16/B374D848" -> 0x16B374D848; nullopt for anything else.
+std::optional<Lsn> parse_lsn(std::string_view text);
+std::string format_lsn(Lsn lsn);
+
 // The PostgreSQL servers as one I/O thread sees them: a primary pool and a replica pool (possibly empty),
 // each a few non-blocking libpq connections in pipeline mode, driven by that thread's io_context.
 // Not thread-safe: create one per I/O thread.
@@ -87,6 +93,13 @@ class Cluster {
   // Runs `stmt` on a server of `role`. Replica reads go round robin over healthy replicas and fall back to the
   // primary when none is healthy; `Result::served_by()` says where it ran. Throws db::Error.
   virtual Task<Result> query(Role role, const Statement& stmt, Params params = {}) = 0;
+
+  // Read-your-writes: a replica read that must see everything up to `min_lsn` (a write's position) runs on
+  // a replica known to have replayed past it, else on the primary. min_lsn 0 is an ordinary replica read.
+  virtual Task<Result> query_after(const Statement& stmt, Params params, Lsn min_lsn) = 0;
+
+  // The primary's current WAL position (after a write: a position every later read must have seen).
+  virtual Task<Lsn> primary_lsn() = 0;
 
   // One round trip to the primary (`SELECT 1`) within the query timeout; false when it does not answer.
   virtual Task<bool> ping_primary() = 0;

@@ -1,12 +1,34 @@
 #include <libpq-fe.h>
 
 #include <charconv>
+#include <cstdio>
 
 #include "db/database.hpp"
 
 namespace mc::db {
 
 std::string_view to_string(Role role) { return role == Role::kPrimary ? "primary" : "replica"; }
+
+std::optional<Lsn> parse_lsn(std::string_view text) {
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 >= text.size() || slash > 8 ||
+      text.size() - slash - 1 > 8) {
+    return std::nullopt;
+  }
+  std::uint64_t hi = 0, lo = 0;
+  const auto* end_hi = text.data() + slash;
+  const auto* end_lo = text.data() + text.size();
+  if (std::from_chars(text.data(), end_hi, hi, 16).ptr != end_hi) return std::nullopt;
+  if (std::from_chars(end_hi + 1, end_lo, lo, 16).ptr != end_lo) return std::nullopt;
+  return (hi << 32) | lo;
+}
+
+std::string format_lsn(Lsn lsn) {
+  char buf[32];
+  const int n = std::snprintf(buf, sizeof(buf), "%X/%X", static_cast<unsigned>(lsn >> 32),
+                              static_cast<unsigned>(lsn & 0xffffffffu));
+  return std::string(buf, static_cast<std::size_t>(n));
+}
 
 Result::Result(std::shared_ptr<pg_result> result, Role served_by) : result_(std::move(result)), served_by_(served_by) {}
 
