@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <limits>
 #include <set>
 
 #include "cart/cart.hpp"
@@ -176,12 +177,18 @@ bool valid_idempotency_key(std::string_view key) {
          std::all_of(key.begin(), key.end(), [](char c) { return c > ' ' && c < 0x7f; });
 }
 
+namespace {
+// A position no replica has reached: reads that are part of a write (the address just added, the order
+// just placed) run on the primary.
+constexpr db::Lsn kOnThePrimary = std::numeric_limits<db::Lsn>::max();
+}  // namespace
+
 OrderService::OrderService(db::Cluster& db, session::SessionStore& sessions, catalog::CatalogService& catalog)
     : db_(db), sessions_(sessions), catalog_(catalog) {}
 
-Task<std::vector<Address>> OrderService::addresses(std::int64_t user_id) {
+Task<std::vector<Address>> OrderService::addresses(std::int64_t user_id, db::Lsn after) {
   auto params = db::make_params(std::to_string(user_id));
-  auto r = co_await db_.query(db::Role::kPrimary, kListAddresses, std::move(params));
+  auto r = co_await db_.query_after(kListAddresses, std::move(params), after);
   std::vector<Address> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(address_from_row(r, i));
   co_return out;
@@ -194,7 +201,7 @@ Task<void> OrderService::make_default(std::int64_t user_id, std::int64_t id) {
 
 Task<Expected<Address, Error>> OrderService::add_address(std::int64_t user_id, Address a) {
   if (auto bad = validate(a)) co_return Unexpected(std::move(*bad));
-  const bool first = (co_await addresses(user_id)).empty();
+  const bool first = (co_await addresses(user_id, kOnThePrimary)).empty();
   auto params = db::make_params(std::to_string(user_id), a.recipient, a.line1, a.line2, a.city, a.postal_code,
                                 a.country, a.phone);
   auto r = co_await db_.query(db::Role::kPrimary, kInsertAddress, std::move(params));
@@ -215,7 +222,7 @@ Task<Expected<Address, Error>> OrderService::update_address(std::int64_t user_id
   if (r.rows() == 0) co_return Unexpected(Error{Error::Code::kNotFound, "no such address", "", "", 0});
   a.id = id;
   if (a.is_default) co_await make_default(user_id, id);
-  const auto all = co_await addresses(user_id);
+  const auto all = co_await addresses(user_id, kOnThePrimary);
   for (const auto& saved : all) {
     if (saved.id == id) co_return saved;
   }
@@ -247,7 +254,7 @@ Task<Expected<Placed, Error>> OrderService::checkout(session::Session& s, std::i
     auto lookup = db::make_params(std::to_string(s.user_id), key);
     auto found = co_await db_.query(db::Role::kPrimary, kOrderByKey, std::move(lookup));
     if (found.rows()) {
-      auto existing = co_await order(s.user_id, found.int64(0, 0));
+      auto existing = co_await order(s.user_id, found.int64(0, 0), kOnThePrimary);
       if (existing) co_return Placed{std::move(*existing), false};
     }
     co_return Unexpected(Error{Error::Code::kEmptyCart, "the cart is empty", "", "", 0});
@@ -270,22 +277,22 @@ Task<Expected<Placed, Error>> OrderService::checkout(session::Session& s, std::i
     co_await sessions_.clear_cart(s);
     for (auto id : products) co_await catalog_.forget_product(id);
   }
-  auto placed = co_await order(s.user_id, r.int64(0, 1));
+  auto placed = co_await order(s.user_id, r.int64(0, 1), kOnThePrimary);
   if (!placed) throw std::runtime_error("place_order: the order is not there");
   co_return Placed{std::move(*placed), created};
 }
 
-Task<std::vector<json::object>> OrderService::orders(std::int64_t user_id) {
+Task<std::vector<json::object>> OrderService::orders(std::int64_t user_id, db::Lsn after) {
   auto params = db::make_params(std::to_string(user_id), std::string("0"));
-  auto r = co_await db_.query(db::Role::kPrimary, kOrderRows, std::move(params));
+  auto r = co_await db_.query_after(kOrderRows, std::move(params), after);
   std::vector<json::object> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(order_from_row(r, i));  // at most 50 (kOrderRows)
   co_return out;
 }
 
-Task<std::optional<json::object>> OrderService::order(std::int64_t user_id, std::int64_t id) {
+Task<std::optional<json::object>> OrderService::order(std::int64_t user_id, std::int64_t id, db::Lsn after) {
   auto params = db::make_params(std::to_string(user_id), std::to_string(id));
-  auto r = co_await db_.query(db::Role::kPrimary, kOrderRows, std::move(params));
+  auto r = co_await db_.query_after(kOrderRows, std::move(params), after);
   if (r.rows() == 0) co_return std::nullopt;
   co_return order_from_row(r, 0);
 }

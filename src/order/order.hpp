@@ -8,6 +8,7 @@
 
 #include "core/expected.hpp"
 #include "core/task.hpp"
+#include "db/database.hpp"
 #include "session/session.hpp"
 
 namespace mc::db {
@@ -61,7 +62,9 @@ class OrderService {
  public:
   OrderService(db::Cluster& db, session::SessionStore& sessions, catalog::CatalogService& catalog);
 
-  Task<std::vector<Address>> addresses(std::int64_t user_id);
+  // Reads of a shopper's own data: on a replica, unless the shopper wrote since `after` (a WAL position
+  // from their last write; 0: none recent) and no replica has replayed that far — then on the primary.
+  Task<std::vector<Address>> addresses(std::int64_t user_id, db::Lsn after = 0);
   Task<Expected<Address, Error>> add_address(std::int64_t user_id, Address a);
   Task<Expected<Address, Error>> update_address(std::int64_t user_id, std::int64_t id, Address a);
   Task<bool> delete_address(std::int64_t user_id, std::int64_t id);
@@ -70,8 +73,8 @@ class OrderService {
   // cart is cleared and the product documents whose stock changed leave the cache.
   Task<Expected<Placed, Error>> checkout(session::Session& s, std::int64_t address_id, std::string key);
 
-  Task<std::vector<boost::json::object>> orders(std::int64_t user_id);
-  Task<std::optional<boost::json::object>> order(std::int64_t user_id, std::int64_t id);
+  Task<std::vector<boost::json::object>> orders(std::int64_t user_id, db::Lsn after = 0);
+  Task<std::optional<boost::json::object>> order(std::int64_t user_id, std::int64_t id, db::Lsn after = 0);
 
  private:
   Task<void> make_default(std::int64_t user_id, std::int64_t id);

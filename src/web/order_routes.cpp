@@ -63,7 +63,7 @@ order::Address address_from_form(const QueryPairs& form) {
 Task<http::Response> api_addresses(const Site& site, http::Request& req) {
   auto s = co_await user_session(site, req);
   if (!s) co_return not_logged_in();
-  const auto all = co_await site.orders->addresses(s->user_id);
+  const auto all = co_await site.orders->addresses(s->user_id, shopper::last_write(req));
   json::array items;
   for (const auto& a : all) items.emplace_back(order::to_json(a));
   co_return http::Response::json(200, json::serialize(json::object{{"items", std::move(items)}}));
@@ -76,7 +76,9 @@ Task<http::Response> api_add_address(const Site& site, http::Request& req) {
   if (!s) co_return not_logged_in();
   auto added = co_await site.orders->add_address(s->user_id, order::address_from_json(*body));
   if (!added) co_return order_error(added.error());
-  co_return http::Response::json(201, json::serialize(order::to_json(*added)));
+  auto r = http::Response::json(201, json::serialize(order::to_json(*added)));
+  co_await shopper::remember_write(site, r, req.secure);
+  co_return r;
 }
 
 Task<http::Response> api_update_address(const Site& site, http::Request& req) {
@@ -88,7 +90,9 @@ Task<http::Response> api_update_address(const Site& site, http::Request& req) {
   if (!id) co_return http::Response::error(404, "not_found", "no such address");
   auto saved = co_await site.orders->update_address(s->user_id, *id, order::address_from_json(*body));
   if (!saved) co_return order_error(saved.error());
-  co_return http::Response::json(200, json::serialize(order::to_json(*saved)));
+  auto r = http::Response::json(200, json::serialize(order::to_json(*saved)));
+  co_await shopper::remember_write(site, r, req.secure);
+  co_return r;
 }
 
 Task<http::Response> api_delete_address(const Site& site, http::Request& req) {
@@ -101,6 +105,7 @@ Task<http::Response> api_delete_address(const Site& site, http::Request& req) {
   }
   http::Response r;
   r.status = 204;
+  co_await shopper::remember_write(site, r, req.secure);
   co_return r;
 }
 
@@ -118,13 +123,14 @@ Task<http::Response> api_checkout(const Site& site, http::Request& req) {
   if (!placed) co_return order_error(placed.error());
   auto r = http::Response::json(placed->created ? 201 : 200, json::serialize(placed->order));
   shopper::send_session_if_changed(site, r, *s, false, req.secure);
+  co_await shopper::remember_write(site, r, req.secure);
   co_return r;
 }
 
 Task<http::Response> api_orders(const Site& site, http::Request& req) {
   auto s = co_await user_session(site, req);
   if (!s) co_return not_logged_in();
-  const auto all = co_await site.orders->orders(s->user_id);
+  const auto all = co_await site.orders->orders(s->user_id, shopper::last_write(req));
   json::array items(all.begin(), all.end());
   co_return http::Response::json(200, json::serialize(json::object{{"items", std::move(items)}}));
 }
@@ -134,7 +140,7 @@ Task<http::Response> api_order(const Site& site, http::Request& req) {
   if (!s) co_return not_logged_in();
   const auto id = detail::parse_id(req.path_params[0]);
   std::optional<json::object> found;
-  if (id) found = co_await site.orders->order(s->user_id, *id);
+  if (id) found = co_await site.orders->order(s->user_id, *id, shopper::last_write(req));
   if (!found) co_return http::Response::error(404, "not_found", "no such order");  // also another user's
   co_return http::Response::json(200, json::serialize(*found));
 }
@@ -146,7 +152,7 @@ Task<http::Response> addresses_page_with(const Site& site, http::Request& req, i
   PageContext page(site, req);
   co_await page.load_categories();
   if (!page.session() || page.session()->user_id == 0) co_return see_other(login_url(page));
-  const auto all = co_await site.orders->addresses(page.session()->user_id);
+  const auto all = co_await site.orders->addresses(page.session()->user_id, shopper::last_write(req));
   json::array items;
   for (const auto& a : all) items.emplace_back(order::to_json(a));
   if (!draft.contains("country")) draft["country"] = "KR";
@@ -175,7 +181,9 @@ Task<http::Response> form_add_address(const Site& site, http::Request& req) {
     json::object draft = order::to_json(a);
     co_return co_await addresses_page_with(site, req, 422, std::move(message), std::move(draft));
   }
-  co_return see_other(form_field(form, "return") == "/checkout" ? "/checkout" : "/account/addresses");
+  auto r = see_other(form_field(form, "return") == "/checkout" ? "/checkout" : "/account/addresses");
+  co_await shopper::remember_write(site, r, req.secure);
+  co_return r;
 }
 
 Task<http::Response> form_change_address(const Site& site, http::Request& req) {
@@ -188,7 +196,9 @@ Task<http::Response> form_change_address(const Site& site, http::Request& req) {
   const std::string action = form_field(form, "action");
   if (action == "delete") {
     co_await site.orders->delete_address(s->user_id, *id);
-    co_return see_other("/account/addresses");
+    auto r = see_other("/account/addresses");
+    co_await shopper::remember_write(site, r, req.secure);
+    co_return r;
   }
   auto a = address_from_form(form);
   a.is_default = action == "default";
@@ -198,7 +208,9 @@ Task<http::Response> form_change_address(const Site& site, http::Request& req) {
     json::object draft;
     co_return co_await addresses_page_with(site, req, saved.error().status(), std::move(message), std::move(draft));
   }
-  co_return see_other("/account/addresses");
+  auto r = see_other("/account/addresses");
+  co_await shopper::remember_write(site, r, req.secure);
+  co_return r;
 }
 
 Task<http::Response> checkout_page_with(const Site& site, http::Request& req, int status, std::string error) {
@@ -208,7 +220,7 @@ Task<http::Response> checkout_page_with(const Site& site, http::Request& req, in
   const Lang lang = page.lang();
   const auto c = co_await site.cart->view(page.session());
   if (c.items.empty() && error.empty()) co_return see_other("/cart");
-  const auto all = co_await site.orders->addresses(page.session()->user_id);
+  const auto all = co_await site.orders->addresses(page.session()->user_id, shopper::last_write(req));
   json::array addresses;
   for (const auto& a : all) addresses.emplace_back(order::to_json(a));
   json::array items;
@@ -251,8 +263,9 @@ Task<http::Response> form_checkout(const Site& site, http::Request& req) {
     co_return co_await checkout_page_with(site, req, e.status(), std::move(message));
   }
   auto placed_url = fmt::format("/orders/{}?placed=1", placed->order.at("id").as_int64());
-  if (s->reissue) co_return see_other(std::move(placed_url), site, req, *s);
-  co_return see_other(std::move(placed_url));
+  auto r = s->reissue ? see_other(std::move(placed_url), site, req, *s) : see_other(std::move(placed_url));
+  co_await shopper::remember_write(site, r, req.secure);
+  co_return r;
 }
 
 json::object order_view(Lang lang, const json::object& o) {
@@ -296,7 +309,7 @@ Task<http::Response> orders_page(const Site& site, http::Request& req) {
   co_await page.load_categories();
   if (!page.session() || page.session()->user_id == 0) co_return see_other(login_url(page));
   const Lang lang = page.lang();
-  const auto all = co_await site.orders->orders(page.session()->user_id);
+  const auto all = co_await site.orders->orders(page.session()->user_id, shopper::last_write(req));
   json::array orders;
   for (const auto& o : all) orders.emplace_back(order_view(lang, o));
   json::object ctx{{"orders", std::move(orders)}};
@@ -310,7 +323,7 @@ Task<http::Response> order_page(const Site& site, http::Request& req) {
   const Lang lang = page.lang();
   const auto id = detail::parse_id(req.path_params[0]);
   std::optional<json::object> found;
-  if (id) found = co_await site.orders->order(page.session()->user_id, *id);
+  if (id) found = co_await site.orders->order(page.session()->user_id, *id, shopper::last_write(req));
   if (!found) co_return page.not_found(std::string(tr(lang, "not_found_message")));
   auto ctx = order_view(lang, *found);
   ctx["just_placed"] = req.query_param("placed").has_value();

@@ -58,6 +58,19 @@ void send_session_if_changed(const Site& site, http::Response& r, const session:
   if (created || s.reissue) set_session_cookie(site, r, s, secure);
 }
 
+db::Lsn last_write(const http::Request& req) {
+  const auto c = req.cookie(kWriteCookie);
+  return c ? db::parse_lsn(*c).value_or(0) : 0;
+}
+
+Task<void> remember_write(const Site& site, http::Response& r, bool secure) {
+  constexpr int kSeconds = 60;  // far longer than a healthy replica lags; a lagging one is out of rotation
+  const db::Lsn at = co_await site.db->primary_lsn();
+  if (at == 0) co_return;
+  r.add("Set-Cookie", std::string(kWriteCookie) + "=" + db::format_lsn(at) + "; Path=/; Max-Age=" +
+                          std::to_string(kSeconds) + "; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : ""));
+}
+
 std::optional<http::Response> refuse_unsafe_json(const http::Request& req) {
   if (auto origin = req.header("Origin"); !origin.empty() && !same_origin(req, origin)) {
     return http::Response::error(403, "forbidden_origin", "Requests from another site may not change anything here.");

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "core/task.hpp"
+#include "db/database.hpp"
 #include "http/message.hpp"
 #include "session/session.hpp"
 #include "web/url.hpp"
@@ -23,6 +24,9 @@ struct Site;
 namespace mc::web::shopper {
 
 inline constexpr std::string_view kCsrfCookie = "mc_csrf";
+// Read-your-writes: the primary's WAL position after the shopper's last write (an address, an order).
+// Not a secret: a forged value can only send that shopper's own reads to the primary, or to a replica.
+inline constexpr std::string_view kWriteCookie = "mc_rw";
 
 // Stand-ins rendered into pages (which are shared between shoppers through the page memo) and replaced
 // for each response: the cart badge's count and the form token.
@@ -41,6 +45,12 @@ Task<session::Session> ensure_session(const Site& site, const http::Request& req
 void set_session_cookie(const Site& site, http::Response& r, const session::Session& s, bool secure);
 // Hands the cookie out when the session is new or its value changed (session.reissue).
 void send_session_if_changed(const Site& site, http::Response& r, const session::Session& s, bool created, bool secure);
+
+// The position of the shopper's last write (mc_rw), 0 when none is recent.
+db::Lsn last_write(const http::Request& req);
+// After a write of the shopper's own data: remembers where the primary is now (mc_rw, one minute), so the
+// shopper's next reads come from the primary or from a replica that has replayed that far.
+Task<void> remember_write(const Site& site, http::Response& r, bool secure);
 
 // nullopt when a JSON state change may proceed, else the 403/415 answer.
 std::optional<http::Response> refuse_unsafe_json(const http::Request& req);
