@@ -45,7 +45,8 @@ export function runVerb(program, args, { cwd, timeoutMs = kVerbTimeoutMs } = {})
 }
 
 export class Region {
-  // settings: {program, root, state, ports:{lb,pg,redis}, products, instances, azs, session, sticky, logFile}
+  // settings: {program, root, state, ports:{lb,pg,redis}, products, instances, azs, session, sticky, logFile,
+  //            extraArgs} — extraArgs (optional) are appended to `region up`'s arguments as given.
   constructor(settings) {
     this.s = settings;
     this.child = null;
@@ -66,6 +67,7 @@ export class Region {
       '--redis-port', String(s.ports.redis), '--products', String(s.products), '--instances', String(s.instances),
       '--azs', String(s.azs), '--session', s.session, '--no-live'];
     if (s.sticky) args.push('--sticky');
+    if (s.extraArgs) args.push(...s.extraArgs);
     const log = fs.createWriteStream(s.logFile, { flags: 'a' });
     log.write(`\n### ${new Date().toISOString()} ${s.program} ${args.join(' ')}\n`);
     // Its own process group: a Ctrl-C reaches only the lab, which then stops the region in order.

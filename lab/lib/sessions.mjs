@@ -121,6 +121,7 @@ export async function main(argv) {
     const region = new Region({
       program: options.program, root, state, ports, products: options.products, instances: options.instances,
       azs: options.azs, session: def.session, sticky: def.lbSticky, logFile,
+      extraArgs: ['--replicas', '0'],  // sessions and carts never touch the replicas
     });
     current = region;
     let result;

@@ -104,8 +104,9 @@ export class Shopper {
   }
 
   // One request; resolves an answer, never rejects: {method, path, status, json, text, instance, az,
-  // head, cookie, setCookies, error, failed, t0, t1}. `head` is the bytes of the request line and headers,
-  // `cookie` the bytes of the Cookie header's value.
+  // head, cookie, setCookies, headers, error, failed, t0, t1, ms}. `head` is the bytes of the request line and
+  // headers, `cookie` the bytes of the Cookie header's value, `headers` the response's headers (lower-case
+  // names), `ms` the time from sending to the end of the answer in milliseconds (sub-millisecond).
   request(method, path, body) {
     const bodyText = body === undefined ? null : JSON.stringify(body);
     const headers = {
@@ -124,8 +125,10 @@ export class Shopper {
       Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') + '\r\n');
     const answer = {
       method, path, status: 0, json: null, text: '', instance: null, az: null, head,
-      cookie: Buffer.byteLength(cookie), setCookies: [], error: null, failed: false, t0: Date.now(), t1: 0,
+      cookie: Buffer.byteLength(cookie), setCookies: [], headers: {}, error: null, failed: false, t0: Date.now(),
+      t1: 0, ms: 0,
     };
+    const started = performance.now();
     this.sent.push({ method, path, lines: this.acknowledged.size, head, cookie: answer.cookie });
     return new Promise((resolve) => {
       let settled = false;
@@ -133,6 +136,7 @@ export class Shopper {
         if (settled) return;
         settled = true;
         answer.t1 = Date.now();
+        answer.ms = performance.now() - started;
         answer.failed = answer.error !== null || answer.status >= 500;
         if (answer.instance) {
           this.instances.set(answer.instance, (this.instances.get(answer.instance) ?? 0) + 1);
@@ -146,6 +150,7 @@ export class Shopper {
         setHost: false,
       }, (res) => {
         answer.status = res.statusCode;
+        answer.headers = res.headers;
         answer.instance = res.headers['x-instance-id'] ?? null;
         answer.az = res.headers['x-az'] ?? null;
         answer.setCookies = res.headers['set-cookie'] ?? [];

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -64,17 +65,6 @@ Expected<Config, std::string> load(const CommonOptions& o, std::map<std::string,
   for (auto& [k, v] : flags) sources.overrides[k] = std::move(v);
   return load_config(sources);
 }
-
-// With Redis switched off the cache is always a miss, and reads go to PostgreSQL.
-class NoStore final : public cache::Store {
- public:
-  Task<std::optional<std::string>> get(std::string) override { co_return std::nullopt; }
-  Task<void> set(std::string, std::string, std::chrono::milliseconds) override { co_return; }
-  Task<void> del(std::vector<std::string>) override { co_return; }
-  Task<std::int64_t> get_counter(std::string) override { co_return 0; }
-  Task<std::int64_t> incr(std::string) override { co_return 0; }
-  bool available() const override { return false; }
-};
 
 // One I/O thread's world: its io_context and every per-thread object, built in dependency order.
 struct Worker {
@@ -140,11 +130,11 @@ int serve(const Config& config) {
     if (config.redis.enabled) {
       w->redis = redis::make_client(w->io, config.redis);
       w->redis->start();
-      w->store = cache::make_redis_store(w->redis);
-    } else {
-      w->store = std::make_unique<NoStore>();
     }
-    w->cache = std::make_unique<cache::CacheAside>(*w->store, config.cache.jitter);
+    // Catalog reads skip the cache (the null store) when it is switched off or there is no Redis; sessions
+    // and carts still use Redis then.
+    w->store = cache::make_catalog_store(config.cache, w->redis);
+    w->cache = std::make_unique<cache::CacheAside>(*w->store, config.cache.jitter, config.cache.lock_wait);
     w->repository = catalog::make_pg_repository(*w->db);
     w->catalog = std::make_unique<catalog::CatalogService>(*w->repository, *w->cache, config.cache);
     auto templates = web::Templates::load(config.server.web_root + "/templates");
@@ -201,10 +191,13 @@ int serve(const Config& config) {
     if (lifecycle->in_flight.load() == 0 || std::chrono::steady_clock::now() >= stop_at) {
       spdlog::info("drained ({} requests still in flight); stopping", lifecycle->in_flight.load());
       server.stop();
+      // Each worker's objects belong to its own thread: they are closed there.
       for (auto& w : workers) {
-        if (w->redis) w->redis->stop();
-        w->db->close();
-        w->io.stop();
+        net::post(w->io, [worker = w.get()] {
+          if (worker->redis) worker->redis->stop();
+          worker->db->close();
+          worker->io.stop();
+        });
       }
       return;
     }
@@ -300,8 +293,16 @@ int run(int argc, char** argv) {
   up_cmd->add_option("--port", region_options.lb_port, "The load balancer's port (default 8080)")
       ->check(CLI::Range(1, 65535));
   up_cmd->add_option("--host", region_options.host, "Address everything listens on (default 127.0.0.1)");
-  up_cmd->add_option("--pg-port", region_options.pg_port, "PostgreSQL's port (default 55432)");
+  up_cmd->add_option("--pg-port", region_options.pg_port,
+                     "PostgreSQL primary's port (default 55432); replica n listens on this port + n");
   up_cmd->add_option("--redis-port", region_options.redis_port, "Redis's port (default 56379)");
+  up_cmd
+      ->add_option("--replicas", region_options.replicas,
+                   "PostgreSQL streaming read replicas, 0 to 5 (default 2): the instances read the catalog from "
+                   "them; a dead one is started again after about 3 s")
+      ->check(CLI::Range(0, region::kMaxReplicas));
+  up_cmd->add_flag("!--no-cache", region_options.cache,
+                   "Catalog reads skip the Redis cache and go to the database (sessions still use Redis)");
   up_cmd->add_option("--threads", region_options.threads, "I/O threads per instance (default 1)")
       ->check(CLI::Range(1, 64));
   up_cmd->add_option("--products", region_options.products, "Products to seed when the catalog is empty")
@@ -312,14 +313,16 @@ int run(int argc, char** argv) {
                      "Script that starts/stops PostgreSQL and Redis (default deploy/local/services)");
   up_cmd->add_flag("!--no-live", region_options.live, "Print events only, no redrawn status table");
   bool status_json = false;
-  auto* status_cmd = region_cmd->add_subcommand("status", "Instances, zones, health and requests/s of the region.");
+  auto* status_cmd = region_cmd->add_subcommand(
+      "status", "Instances, zones, health and requests/s; database servers with replica lag; Redis.");
   state_option(status_cmd);
   status_cmd->add_flag("--json", status_json, "As JSON");
   std::string instance_to_kill, zone_arg;
   int scale_to = 0;
-  auto* kill_cmd = region_cmd->add_subcommand("kill", "SIGKILL one instance, like a crashed machine.");
+  auto* kill_cmd = region_cmd->add_subcommand(
+      "kill", "SIGKILL one instance or read replica, like a crashed machine (a replica comes back by itself).");
   state_option(kill_cmd);
-  kill_cmd->add_option("INSTANCE_ID", instance_to_kill, "e.g. i-a1 (see region status)")->required();
+  kill_cmd->add_option("INSTANCE_ID", instance_to_kill, "e.g. i-a1 or replica-1 (see region status)")->required();
   auto* scale_cmd = region_cmd->add_subcommand("scale", "Set the desired number of instances (scale-in drains).");
   state_option(scale_cmd);
   scale_cmd->add_option("N", scale_to, "Instances")->required()->check(CLI::Range(1, region::kMaxInstances));
@@ -363,6 +366,8 @@ int run(int argc, char** argv) {
         keep("--products", region_options.products, from_file.products);
         keep("--pg-port", region_options.pg_port, from_file.pg_port);
         keep("--redis-port", region_options.redis_port, from_file.redis_port);
+        keep("--replicas", region_options.replicas, from_file.replicas);
+        keep("--no-cache", region_options.cache, from_file.cache);
         keep("--data", region_options.data_dir, from_file.data_dir);
         keep("--instance-config", region_options.config_file, from_file.config_file);
         keep("--web-root", region_options.web_root, from_file.web_root);

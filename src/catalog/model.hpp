@@ -70,4 +70,22 @@ struct Listing {
   int per_page = 24;
 };
 
+// An administrator's change to one product (PUT /api/v1/admin/products/{id}), validated: only the fields
+// present change. Slugs and categories never change here.
+struct StockChange {
+  std::string sku;
+  int stock = 0;
+};
+
+struct ProductChange {
+  std::optional<std::string> name_ko;
+  std::optional<std::string> name_en;
+  std::optional<std::string> description_ko;
+  std::optional<std::string> description_en;
+  std::optional<std::int64_t> price;  // KRW
+  std::vector<StockChange> stock;     // distinct SKUs
+
+  bool empty() const { return !name_ko && !name_en && !description_ko && !description_en && !price && stock.empty(); }
+};
+
 }  // namespace mc::catalog

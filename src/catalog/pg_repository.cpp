@@ -133,12 +133,39 @@ Product product_from_row(const db::Result& r) {
   return p;
 }
 
+// A PostgreSQL array literal: {"a","b"}, each element quoted and escaped.
+std::string text_array(const std::vector<StockChange>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    out += i ? ",\"" : "\"";
+    for (char c : items[i].sku) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+std::string int_array(const std::vector<StockChange>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + std::to_string(items[i].stock);
+  return out + "}";
+}
+
+db::Param optional_param(const std::optional<std::string>& value) { return value ? db::Param(*value) : std::nullopt; }
+
 class PgCatalogRepository final : public CatalogRepository {
  public:
   explicit PgCatalogRepository(db::Cluster& db) : db_(db) {}
 
-  Task<FromDb<std::vector<Category>>> categories() override {
-    auto r = co_await db_.query(db::Role::kReplica, sql::kSelectCategories);
+  Task<FromDb<std::vector<Category>>> categories() override { return categories_after(0); }
+  Task<FromDb<std::optional<Product>>> product(std::int64_t id) override { return product_after(id, 0); }
+  Task<FromDb<Listing>> list(ListingQuery query) override { return list_after(std::move(query), 0); }
+
+  Task<FromDb<std::vector<Category>>> categories_after(db::Lsn after) override {
+    db::Params params;
+    auto r = co_await db_.query_after(sql::kSelectCategories, std::move(params), after);
     std::vector<Category> out;
     out.reserve(r.rows());
     for (int i = 0; i < r.rows(); ++i) {
@@ -148,10 +175,10 @@ class PgCatalogRepository final : public CatalogRepository {
     co_return FromDb<std::vector<Category>>{std::move(out), std::string(db::to_string(r.served_by()))};
   }
 
-  Task<FromDb<std::optional<Product>>> product(std::int64_t id) override {
+  Task<FromDb<std::optional<Product>>> product_after(std::int64_t id, db::Lsn after) override {
     // (Arguments are built before co_await: GCC 12 miscompiles braced lists inside co_await expressions.)
     db::Params params{std::to_string(id)};
-    auto r = co_await db_.query(db::Role::kReplica, sql::kSelectProductById, std::move(params));
+    auto r = co_await db_.query_after(sql::kSelectProductById, std::move(params), after);
     std::optional<Product> p;
     if (r.rows() > 0) p = product_from_row(r);
     co_return FromDb<std::optional<Product>>{std::move(p), std::string(db::to_string(r.served_by()))};
@@ -165,9 +192,9 @@ class PgCatalogRepository final : public CatalogRepository {
     co_return FromDb<std::optional<std::int64_t>>{id, std::string(db::to_string(r.served_by()))};
   }
 
-  Task<FromDb<Listing>> list(ListingQuery query) override {
+  Task<FromDb<Listing>> list_after(ListingQuery query, db::Lsn after) override {
     auto built = listing_statement(query);
-    auto r = co_await db_.query(db::Role::kReplica, built.statement, std::move(built.params));
+    auto r = co_await db_.query_after(built.statement, std::move(built.params), after);
     Listing listing;
     listing.page = query.page;
     listing.per_page = query.per_page;
@@ -185,6 +212,34 @@ class PgCatalogRepository final : public CatalogRepository {
       listing.items.push_back(std::move(s));
     }
     co_return FromDb<Listing>{std::move(listing), std::string(db::to_string(r.served_by()))};
+  }
+
+  Task<ProductWrite> update_product(std::int64_t id, ProductChange change) override {
+    db::Params params{std::to_string(id),
+                      optional_param(change.name_ko),
+                      optional_param(change.name_en),
+                      optional_param(change.description_ko),
+                      optional_param(change.description_en),
+                      change.price ? db::Param(std::to_string(*change.price)) : std::nullopt,
+                      text_array(change.stock),
+                      int_array(change.stock)};
+    const auto r = co_await db_.query(db::Role::kPrimary, sql::kUpdateProduct, std::move(params));
+    ProductWrite out;
+    if (r.rows() != 1 || r.int64(0, 0) == 0) co_return out;  // no such product
+    if (!r.is_null(0, 1)) {
+      out.outcome = ProductWrite::Outcome::kForeignSku;
+      out.sku = r.text(0, 1);
+      co_return out;
+    }
+    // The position first, then the document: whatever the document shows was committed at or before a
+    // position the cache can compare with other writes' (see cache::Store::publish).
+    out.lsn = co_await db_.primary_lsn();
+    db::Params read{std::to_string(id)};
+    const auto fresh = co_await db_.query(db::Role::kPrimary, sql::kSelectProductById, std::move(read));
+    if (fresh.rows() == 0) co_return out;  // deleted meanwhile
+    out.outcome = ProductWrite::Outcome::kUpdated;
+    out.product = product_from_row(fresh);
+    co_return out;
   }
 
  private:

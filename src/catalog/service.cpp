@@ -7,47 +7,88 @@
 #include "cache/cache.hpp"
 #include "catalog/json.hpp"
 #include "catalog/query.hpp"
+#include "core/metrics.hpp"
 
 namespace mc::catalog {
 namespace {
 
 constexpr std::string_view kVersionKey = "mc:catalog:version";
+constexpr std::string_view kPositionKey = "mc:catalog:lsn";
 
 Served served(cache::Fetched f) {
   return Served{std::move(f.value), f.found, f.hit, f.hit ? std::string("none") : std::move(f.origin)};
 }
 
+// Positions are stored as 16 upper-case hex digits, so the store can compare them as text.
+std::string position_text(db::Lsn lsn) { return fmt::format("{:016X}", lsn); }
+
+db::Lsn parse_position(std::string_view text) {
+  db::Lsn lsn = 0;
+  const auto* end = text.data() + text.size();
+  if (text.size() != 16 || std::from_chars(text.data(), end, lsn, 16).ptr != end) return 0;
+  return lsn;
+}
+
+std::int64_t parse_version(std::string_view text) {
+  std::int64_t v = 0;
+  const auto* end = text.data() + text.size();
+  if (std::from_chars(text.data(), end, v).ptr != end) return 0;
+  return v;
+}
+
+metrics::Counter& catalog_writes() {
+  static metrics::Counter& writes = metrics::registry().counter("myclothes_catalog_writes_total");
+  return writes;
+}
+
 }  // namespace
 
 CatalogService::CatalogService(CatalogRepository& repository, cache::CacheAside& cache, const CacheConfig& config)
-    : repository_(repository), cache_(cache), config_(config) {}
-
-Task<std::int64_t> CatalogService::version() {
-  co_return co_await cache_.store().get_counter(std::string(kVersionKey));
+    : repository_(repository), cache_(cache), config_(config), hold_(config.enabled) {
+  metrics::registry().describe("myclothes_catalog_writes_total",
+                               "Catalog changes committed through the admin API (PUT /api/v1/admin/products/{id}).");
+  catalog_writes();  // the series exists (at 0) from the start
 }
+
+Task<CatalogService::Position> CatalogService::position() {
+  std::vector<std::string> keys{std::string(kVersionKey), std::string(kPositionKey)};
+  auto values = co_await cache_.store().get_many(std::move(keys));
+  Position at;
+  if (!values || values->size() != 2) co_return at;
+  if (const auto& v = (*values)[0]) at.version = parse_version(*v);
+  if (const auto& p = (*values)[1]) at.lsn = parse_position(*p);
+  co_return at;
+}
+
+namespace {
+// A fill is cached only while no catalog write has moved the version since its load began.
+cache::Guard guard_of(std::int64_t version) { return cache::Guard{std::string(kVersionKey), version}; }
+}  // namespace
 
 // GCC 12 miscompiles temporaries with non-trivial destructors inside a co_await expression (a lambda
 // capturing a string is destroyed twice), so keys and loaders are named locals throughout.
 Task<Served> CatalogService::categories() {
   const auto now = std::chrono::steady_clock::now();
-  if (categories_ && now < categories_->until) co_return Served{categories_->body, true, true, "none"};
-  const std::int64_t v = co_await version();
-  std::string key = fmt::format("mc:categories:{}", v);
-  cache::Loader load = [this]() -> Task<cache::Loaded> {
-    auto r = co_await repository_.categories();
-    co_return cache::Loaded{to_json(r.value), r.served_by, true};
+  if (hold_ && categories_ && now < categories_->until) co_return Served{categories_->body, true, true, "none"};
+  const Position at = co_await position();
+  std::string key = fmt::format("mc:categories:{}", at.version);
+  cache::Loader load = [this, at]() -> Task<cache::Loaded> {
+    auto r = co_await repository_.categories_after(at.lsn);
+    co_return cache::Loaded{to_json(r.value), r.served_by, true, guard_of(at.version)};
   };
   auto f = co_await cache_.get_or_load(std::move(key), config_.listing_ttl, std::move(load));
-  if (f.found) categories_ = HeldCategories{f.value, now + kCategoriesHold};
+  if (hold_ && f.found) categories_ = HeldCategories{f.value, now + kCategoriesHold};
   co_return served(std::move(f));
 }
 
 Task<Served> CatalogService::product(std::int64_t id) {
   std::string key = fmt::format("mc:product:{}", id);
+  // The position is read only on a miss, so a hit stays one GET.
   cache::Loader load = [this, id]() -> Task<cache::Loaded> {
-    auto r = co_await repository_.product(id);
+    const Position at = co_await position();
+    auto r = co_await repository_.product_after(id, at.lsn);
     if (!r.value) co_return cache::Loaded{"", r.served_by, false};
-    co_return cache::Loaded{to_json(*r.value), r.served_by, true};
+    co_return cache::Loaded{to_json(*r.value), r.served_by, true, guard_of(at.version)};
   };
   auto f = co_await cache_.get_or_load(std::move(key), config_.product_ttl, std::move(load));
   co_return served(std::move(f));
@@ -74,8 +115,10 @@ Task<Served> CatalogService::product_by_slug(std::string slug) {
     f.found = false;
     co_return served(std::move(f));
   }
-  if (slugs_.size() >= kSlugEntries) slugs_.clear();
-  slugs_[slug] = HeldSlug{id, now + kSlugHold};
+  if (hold_) {
+    if (slugs_.size() >= kSlugEntries) slugs_.clear();
+    slugs_[slug] = HeldSlug{id, now + kSlugHold};
+  }
   auto doc = co_await product(id);
   // The page came from the cache only if both steps did; X-DB names the database if either step used one.
   doc.hit = doc.hit && f.hit;
@@ -84,26 +127,52 @@ Task<Served> CatalogService::product_by_slug(std::string slug) {
 }
 
 Task<Served> CatalogService::list(const ListingQuery& query) {
-  const std::int64_t v = co_await version();
-  std::string key = fmt::format("mc:list:{}:{}", v, canonical_key(query));
-  cache::Loader load = [this, query]() -> Task<cache::Loaded> {
-    auto r = co_await repository_.list(query);
-    co_return cache::Loaded{to_json(r.value), r.served_by, true};
+  const Position at = co_await position();
+  std::string key = fmt::format("mc:list:{}:{}", at.version, canonical_key(query));
+  cache::Loader load = [this, query, at]() -> Task<cache::Loaded> {
+    auto r = co_await repository_.list_after(query, at.lsn);
+    co_return cache::Loaded{to_json(r.value), r.served_by, true, guard_of(at.version)};
   };
   auto f = co_await cache_.get_or_load(std::move(key), config_.listing_ttl, std::move(load));
   co_return served(std::move(f));
 }
 
-Task<void> CatalogService::forget_product(std::int64_t id) {
-  std::vector<std::string> keys{fmt::format("mc:product:{}", id)};
-  co_await cache_.store().del(std::move(keys));
+Task<Update> CatalogService::update_product(std::int64_t id, ProductChange change) {
+  auto written = co_await repository_.update_product(id, std::move(change));
+  Update out;
+  if (written.outcome == ProductWrite::Outcome::kForeignSku) {
+    out.outcome = Update::Outcome::kForeignSku;
+    out.sku = std::move(written.sku);
+  }
+  if (written.outcome != ProductWrite::Outcome::kUpdated || !written.product) co_return out;
+  catalog_writes().inc();
+  out.outcome = Update::Outcome::kUpdated;
+  out.body = to_json(*written.product);
+  categories_.reset();
+  // Write-through: the document read from the primary replaces the cached one, and the version and the
+  // position move with it, so neither this document nor any listing can be refilled from a lagging replica.
+  cache::Publication publication{fmt::format("mc:product:{}", id),
+                                 out.body,
+                                 cache_.jittered(config_.product_ttl),
+                                 std::string(kVersionKey),
+                                 std::string(kPositionKey),
+                                 position_text(written.lsn)};
+  out.published = co_await cache_.store().publish(std::move(publication));
+  co_return out;
+}
+
+Task<void> CatalogService::forget_products(std::vector<std::int64_t> ids, db::Lsn lsn) {
+  std::vector<std::string> keys;
+  for (auto id : ids) keys.push_back(fmt::format("mc:product:{}", id));
+  co_await cache_.store().forget(std::move(keys), std::string(kPositionKey), position_text(lsn));
 }
 
 Task<void> CatalogService::invalidate_product(std::int64_t id) {
   categories_.reset();
   std::vector<std::string> keys{fmt::format("mc:product:{}", id)};
   co_await cache_.store().del(std::move(keys));
-  co_await cache_.store().incr(std::string(kVersionKey));
+  std::string version_key(kVersionKey);
+  co_await cache_.store().incr(std::move(version_key));
 }
 
 }  // namespace mc::catalog

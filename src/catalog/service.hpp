@@ -25,17 +25,39 @@ struct Served {
   std::string db = "none";  // X-DB: primary | replica | none
 };
 
+// What an administrator's product change did.
+struct Update {
+  enum class Outcome { kUpdated, kNotFound, kForeignSku };
+  Outcome outcome = Outcome::kNotFound;
+  std::string body;        // kUpdated: the fresh product document (as the primary has it)
+  std::string sku;         // kForeignSku: a SKU that is not one of the product's
+  bool published = false;  // kUpdated: the cache took the change (false: the store did not confirm it)
+};
+
 // Catalog reads through cache-aside. Cache keys:
 //   mc:product:{id}               the product document
 //   mc:slug:{slug}                slug -> id
 //   mc:catalog:version            bumped by any catalog write; part of every listing key, so one write
 //   mc:list:{version}:{query}     makes every cached listing and search unreachable at once
 //   mc:categories:{version}
+//   mc:catalog:lsn                the last catalog write's WAL position (16 hex digits), moved together with
+//                                 the version (cache::Store::publish)
+//   mc:lock:{key}                 the cross-instance load lock of a cold key (cache::CacheAside)
+//
+// Freshness after a write (PUT /api/v1/admin/products/{id}, update_product): the write commits on the
+// primary; its product document, read back from the primary, replaces the cached one (write-through), and
+// the version and position move in the same step. A loader that fills a key on a miss reads the version and
+// the position in one round trip (MGET) and reads the database with query_after(position): a replica that
+// has replayed the write, else the primary. So no instance can refill a listing or a product from a replica
+// that has not seen the last write. Fills are cached only while the version is still the one their load
+// began under, so a load that raced a write never overwrites the written document. A product hit stays one
+// GET: only its loader reads the version and position.
 //
 // Two things are also held in the thread itself, because every page needs them and they barely change:
 // the categories (the navigation; held for kCategoriesHold) and slug -> id (a product's slug never
 // changes; held for kSlugHold, at most kSlugEntries). Product documents and listings are read from the
-// cache every time, so a price or stock change shows at once.
+// cache every time, so a price or stock change shows at once. With the cache switched off
+// (cache.enabled = false) nothing is held: every read goes to the database.
 class CatalogService {
  public:
   CatalogService(CatalogRepository& repository, cache::CacheAside& cache, const CacheConfig& config);
@@ -45,13 +67,23 @@ class CatalogService {
   Task<Served> product_by_slug(std::string slug);
   Task<Served> list(const ListingQuery& query);
 
+  // An administrator's change: written on the primary, then published to the cache (see above). Throws
+  // db::Error when the primary cannot answer.
+  Task<Update> update_product(std::int64_t id, ProductChange change);
+
   // After a write to a product: its document goes, and every listing moves to a new version.
   Task<void> invalidate_product(std::int64_t id);
-  // After its stock changed (an order): only its document goes, so its page shows the new stock at once.
-  Task<void> forget_product(std::int64_t id);
+  // After their stock changed (an order written at `lsn`): only their documents go, so their pages show the
+  // new stock at once, and the next load reads a server that has seen the order (never a lagging replica).
+  Task<void> forget_products(std::vector<std::int64_t> ids, db::Lsn lsn);
 
  private:
-  Task<std::int64_t> version();
+  // The catalog's version and last write position, in one round trip; both 0 when the store cannot say.
+  struct Position {
+    std::int64_t version = 0;
+    db::Lsn lsn = 0;
+  };
+  Task<Position> position();
 
   static constexpr std::chrono::milliseconds kCategoriesHold{1000};
   static constexpr std::chrono::seconds kSlugHold{60};
@@ -70,6 +102,7 @@ class CatalogService {
   CatalogRepository& repository_;
   cache::CacheAside& cache_;
   CacheConfig config_;
+  bool hold_;  // false with the cache switched off: nothing is held in the thread either
 };
 
 }  // namespace mc::catalog

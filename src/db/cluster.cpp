@@ -20,6 +20,19 @@
 //   "unhealthy", skipped by the round robin and probed in the background; with none healthy, replica reads go
 //   to the primary. The primary in backoff fails queries at once (db::Error, empty sqlstate) unless one of its
 //   connections is still up; it reconnects on the next use after the backoff.
+// - Lag: a replica can be reachable and still be minutes behind (a long query holding back replay, a paused or
+//   slow standby). Every replica_check_interval a background check (ReplicaMonitor; one per cluster, i.e. per
+//   I/O thread, none without replicas) asks the primary for pg_current_wal_lsn() and each healthy replica for
+//   pg_last_wal_replay_lsn(): one small pipelined query per server, never a second while one is out. A replica
+//   more than max_replica_lag_bytes behind the newest primary position, or still short of where the primary was
+//   max_replica_lag ago (a time lag measured without clocks on the servers, and one that also settles when the
+//   primary is idle), is "lagging": out of the round robin until a later check finds it caught up. The rule
+//   itself is plain code in replica_lag.cpp. A replica that is not replaying at all (NULL: the primary reached
+//   under another name, as the tests do) has no measurable lag and stays in the round robin.
+// - Read-your-writes: query_after(min_lsn) runs on a replica in the round robin whose last checked replay
+//   position is at least min_lsn, else on the primary. Positions are only as fresh as the last check, so right
+//   after a write (and before the first check after start) such reads go to the primary; within about one
+//   interval a replica that has replayed the write takes them again.
 // - Completion: query() is an async operation (async_initiate); the handler is stored type-erased in a
 //   Query, resumed through its own executor (posted, never inline), exactly once, with a result or db::Error:
 //   on completion, on deadline, on cancellation, when the connection dies, or when the Cluster closes.
@@ -30,10 +43,13 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <exception>
+#include <optional>
 #include <utility>
 
 #include "db/connection.hpp"
 #include "db/database.hpp"
+#include "db/replica_lag.hpp"
 
 namespace mc::db {
 namespace detail {
@@ -42,6 +58,30 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kInitialBackoff{100};
 constexpr std::chrono::milliseconds kMaxBackoff{5000};
+
+// The cluster's own statements.
+constexpr Statement kCurrentLsn{"mc_current_lsn", "SELECT pg_current_wal_lsn()::text"};
+constexpr Statement kReplayLsn{"mc_replay_lsn", "SELECT pg_last_wal_replay_lsn()::text"};
+constexpr Statement kPing{"mc_ping", "SELECT 1"};
+
+// "host:port" for logs and metric labels, from the conninfo alone (no password, no connection needed).
+std::string server_label(const std::string& conninfo) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  if (error != nullptr) PQfreemem(error);
+  if (options == nullptr) return "unparsable-conninfo";
+  std::string host, hostaddr, port;
+  for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr || *o->val == '\0') continue;
+    const std::string_view key = o->keyword;
+    if (key == "host") host = o->val;
+    if (key == "hostaddr") hostaddr = o->val;
+    if (key == "port") port = o->val;
+  }
+  PQconninfoFree(options);
+  if (host.empty()) host = hostaddr.empty() ? "localhost" : hostaddr;
+  return host + ":" + (port.empty() ? "5432" : port);
+}
 
 }  // namespace
 
@@ -58,10 +98,23 @@ class Node final : public ConnectionOwner, public std::enable_shared_from_this<N
   void connect_all();
   void submit(QueryPtr query);
   void close(const std::string& reason);
+  Role role() const { return role_; }
+  const std::string& label() const { return label_; }
   bool healthy() const { return healthy_; }
+  // A replica that takes reads: reachable and not lagging.
+  bool in_rotation() const { return healthy_ && !replay.lagging; }
 
   void on_ready(Connection& connection) override;
   void on_lost(Connection& connection, Loss loss, const std::string& reason, std::vector<QueryPtr> orphans) override;
+
+  // What the replica check knows about this replica (kept by ReplicaMonitor; unused on the primary).
+  struct Replay {
+    std::optional<Lsn> lsn;  // last replay position seen; nullopt: not yet measured, or not replaying
+    bool replaying = true;   // false: pg_last_wal_replay_lsn() is NULL (the server is not a standby)
+    bool lagging = false;    // out of the round robin until a check finds it caught up
+    bool check_pending = false;
+    metrics::Gauge* lag_bytes = nullptr;  // myclothes_db_replica_lag_bytes{replica=label}
+  } replay;
 
  private:
   std::shared_ptr<Connection> spawn();
@@ -70,6 +123,7 @@ class Node final : public ConnectionOwner, public std::enable_shared_from_this<N
   ClusterImpl& cluster_;
   Role role_;
   std::string conninfo_;
+  std::string label_;
   std::vector<std::shared_ptr<Connection>> slots_;
   bool healthy_ = true;  // optimistic until a connection fails
   bool closed_ = false;
@@ -78,6 +132,37 @@ class Node final : public ConnectionOwner, public std::enable_shared_from_this<N
   std::chrono::milliseconds backoff_{0};
   std::string last_error_;
   boost::asio::steady_timer probe_timer_;
+};
+
+// Replica health by replay position (design note above): the background check of one cluster. Shared with the
+// callbacks of its timer and queries, which hold it weakly and do nothing once it is stopped or gone.
+class ReplicaMonitor final : public std::enable_shared_from_this<ReplicaMonitor> {
+ public:
+  ReplicaMonitor(ClusterImpl& cluster, Node& primary, const std::vector<std::shared_ptr<Node>>& replicas,
+                 const DbConfig& config);
+  ReplicaMonitor(const ReplicaMonitor&) = delete;
+  ReplicaMonitor& operator=(const ReplicaMonitor&) = delete;
+
+  void start();  // the first check now, then one every interval
+  void stop();   // cancels the timer; answers still on their way are ignored
+
+ private:
+  void tick();
+  void send(Node& node, const Statement& stmt);
+  void on_answer(Node& node, std::exception_ptr error, const Result& result);
+  void evaluate(Clock::time_point now);
+
+  ClusterImpl& cluster_;
+  Node& primary_;
+  const std::vector<std::shared_ptr<Node>>& replicas_;
+  std::chrono::milliseconds interval_;
+  std::chrono::milliseconds max_lag_;
+  std::uint64_t max_lag_bytes_;
+  std::chrono::milliseconds timeout_;
+  boost::asio::steady_timer timer_;
+  WalHistory history_;
+  bool primary_pending_ = false;
+  bool stopped_ = false;
 };
 
 class ClusterImpl final : public Cluster {
@@ -94,26 +179,32 @@ class ClusterImpl final : public Cluster {
   std::size_t healthy_replicas() const override;
   void close() override;
 
-  // Routes a query to a server of its role (replica reads fall back to the primary).
+  // Arms the query's handler, cancellation and deadline, then routes it: to `pinned` when given, otherwise by
+  // its role (replica reads fall back to the primary).
+  template <class Handler>
+  void start(QueryPtr query, Handler&& handler, Node* pinned = nullptr);
   void dispatch(QueryPtr query);
   // A query whose connection went away before its answer arrived.
   void orphaned(Role from, Loss loss, const std::string& reason, QueryPtr query);
+  // A replica entered or left the round robin (health or lag): updates myclothes_db_replicas_in_rotation.
+  void rotation_changed();
 
   boost::asio::io_context& io() { return io_; }
   std::chrono::milliseconds connect_timeout() const { return config_.query_timeout; }
   metrics::Counter& served(Role role) { return role == Role::kPrimary ? primary_served_ : replica_served_; }
 
  private:
-  template <class Handler>
-  void start(QueryPtr query, Handler&& handler);
-  Node* pick_replica();
+  Task<Result> initiate(QueryPtr query);
+  Node* pick_replica(Lsn min_lsn);
 
   boost::asio::io_context& io_;
   DbConfig config_;
   metrics::Counter& primary_served_;
   metrics::Counter& replica_served_;
+  metrics::Gauge& in_rotation_;
   std::shared_ptr<Node> primary_;
   std::vector<std::shared_ptr<Node>> replicas_;
+  std::shared_ptr<ReplicaMonitor> monitor_;  // none without replicas
   std::size_t next_replica_ = 0;
   bool closed_ = false;
 };
@@ -124,8 +215,13 @@ Node::Node(ClusterImpl& cluster, Role role, std::string conninfo, unsigned pool_
     : cluster_(cluster),
       role_(role),
       conninfo_(std::move(conninfo)),
+      label_(server_label(conninfo_)),
       slots_(std::max(1U, pool_size)),
-      probe_timer_(cluster.io()) {}
+      probe_timer_(cluster.io()) {
+  if (role_ == Role::kReplica) {
+    replay.lag_bytes = &metrics::registry().gauge("myclothes_db_replica_lag_bytes", {{"replica", label_}});
+  }
+}
 
 std::shared_ptr<Connection> Node::spawn() {
   auto connection = std::make_shared<Connection>(cluster_.io(), *this, role_, conninfo_, cluster_.connect_timeout(),
@@ -183,7 +279,8 @@ void Node::on_ready(Connection& /*connection*/) {
   last_error_.clear();
   if (!healthy_) {
     healthy_ = true;
-    spdlog::info("db: a {} is reachable again", to_string(role_));
+    spdlog::info("db: {} {} is reachable again", to_string(role_), label_);
+    cluster_.rotation_changed();
   }
 }
 
@@ -201,7 +298,9 @@ void Node::on_lost(Connection& connection, Loss loss, const std::string& reason,
       spdlog::warn("db: {} (retry in {} ms)", reason, backoff_.count());
     }
     if (role_ == Role::kReplica) {
+      const bool was_healthy = healthy_;
       healthy_ = false;
+      if (was_healthy) cluster_.rotation_changed();
       schedule_probe();
     }
   } else if (loss == Loss::kBroken) {
@@ -237,27 +336,47 @@ ClusterImpl::ClusterImpl(boost::asio::io_context& io, const DbConfig& config)
     : io_(io),
       config_(config),
       primary_served_(metrics::registry().counter("myclothes_db_queries_total", {{"role", "primary"}})),
-      replica_served_(metrics::registry().counter("myclothes_db_queries_total", {{"role", "replica"}})) {
-  metrics::registry().describe("myclothes_db_queries_total", "SQL statements answered, by the role that served them");
+      replica_served_(metrics::registry().counter("myclothes_db_queries_total", {{"role", "replica"}})),
+      in_rotation_(metrics::registry().gauge("myclothes_db_replicas_in_rotation")) {
+  auto& registry = metrics::registry();
+  registry.describe("myclothes_db_queries_total", "SQL statements answered, by the role that served them");
+  registry.describe("myclothes_db_replica_lag_bytes",
+                    "WAL bytes a replica's replay position was behind the primary's at the last check");
+  registry.describe("myclothes_db_replicas_in_rotation", "Replicas taking reads: reachable and not lagging");
   primary_ = std::make_shared<Node>(*this, Role::kPrimary, config_.primary, config_.pool_size);
   for (const auto& replica : config_.replicas) {
     replicas_.push_back(std::make_shared<Node>(*this, Role::kReplica, replica, config_.pool_size));
   }
+  rotation_changed();
   // Connect now (asynchronously) so the first requests do not pay for it and replica health is known early.
   primary_->connect_all();
   for (auto& replica : replicas_) replica->connect_all();
+  if (!replicas_.empty()) {
+    monitor_ = std::make_shared<ReplicaMonitor>(*this, *primary_, replicas_, config_);
+    monitor_->start();
+  }
 }
 
 Task<Result> ClusterImpl::query(Role role, const Statement& stmt, Params params) {
   // Not a coroutine: the statement is copied now, while the caller's views are surely alive.
-  auto query = std::make_shared<Query>(io_, role, stmt, std::move(params), config_.query_timeout);
+  return initiate(std::make_shared<Query>(io_, role, stmt, std::move(params), config_.query_timeout));
+}
+
+Task<Result> ClusterImpl::query_after(const Statement& stmt, Params params, Lsn min_lsn) {
+  // Not a coroutine either (see query()). The replica is chosen by dispatch(), also when the query is retried.
+  auto query = std::make_shared<Query>(io_, Role::kReplica, stmt, std::move(params), config_.query_timeout);
+  query->min_lsn = min_lsn;
+  return initiate(std::move(query));
+}
+
+Task<Result> ClusterImpl::initiate(QueryPtr query) {
   return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(std::exception_ptr, Result)>(
       [this](auto handler, QueryPtr q) { start(std::move(q), std::move(handler)); }, boost::asio::use_awaitable,
       std::move(query));
 }
 
 template <class Handler>
-void ClusterImpl::start(QueryPtr query, Handler&& handler) {
+void ClusterImpl::start(QueryPtr query, Handler&& handler, Node* pinned) {
   query->executor = boost::asio::get_associated_executor(handler, io_.get_executor());
   // Not `query->handler = ...`: Boost 1.81's any_completion_handler move assignment wraps the handler in itself
   // recursively (it passes the source as an lvalue to its converting constructor). swap() is safe.
@@ -289,7 +408,11 @@ void ClusterImpl::start(QueryPtr query, Handler&& handler) {
         c->close(Loss::kReset, "connection reset: statement " + q->name + " timed out");
     }
   });
-  dispatch(std::move(query));
+  if (pinned != nullptr) {
+    pinned->submit(std::move(query));
+  } else {
+    dispatch(std::move(query));
+  }
 }
 
 void ClusterImpl::dispatch(QueryPtr query) {
@@ -297,17 +420,18 @@ void ClusterImpl::dispatch(QueryPtr query) {
     query->fail("database cluster closed");
     return;
   }
-  Node* node = query->role == Role::kReplica ? pick_replica() : nullptr;
+  Node* node = query->role == Role::kReplica ? pick_replica(query->min_lsn) : nullptr;
   (node ? *node : *primary_).submit(std::move(query));
 }
 
-Node* ClusterImpl::pick_replica() {
+Node* ClusterImpl::pick_replica(Lsn min_lsn) {
   for (std::size_t i = 0; i < replicas_.size(); ++i) {
     const std::size_t index = (next_replica_ + i) % replicas_.size();
-    if (replicas_[index]->healthy()) {
-      next_replica_ = index + 1;
-      return replicas_[index].get();
-    }
+    const Node& node = *replicas_[index];
+    if (!node.in_rotation()) continue;
+    if (min_lsn != 0 && !(node.replay.lsn && *node.replay.lsn >= min_lsn)) continue;
+    next_replica_ = index + 1;
+    return replicas_[index].get();
   }
   return nullptr;
 }
@@ -315,7 +439,8 @@ Node* ClusterImpl::pick_replica() {
 void ClusterImpl::orphaned(Role from, Loss loss, const std::string& reason, QueryPtr query) {
   if (query->done()) return;
   // Replica reads have no side effects, so one more try elsewhere is safe; a primary statement may have run.
-  if (!closed_ && loss != Loss::kClosed && from == Role::kReplica && !query->retried) {
+  // A replica check asks one server about itself: elsewhere its answer would mean something else.
+  if (!closed_ && loss != Loss::kClosed && from == Role::kReplica && !query->retried && !query->check) {
     query->retried = true;
     dispatch(std::move(query));
     return;
@@ -323,22 +448,18 @@ void ClusterImpl::orphaned(Role from, Loss loss, const std::string& reason, Quer
   query->fail(reason);
 }
 
-Task<Result> ClusterImpl::query_after(const Statement& stmt, Params params, Lsn min_lsn) {
-  // Without a known replay position for the replicas, only the primary has surely seen the write.
-  const Role role = min_lsn == 0 ? Role::kReplica : Role::kPrimary;
-  co_return co_await query(role, stmt, std::move(params));
-}
+void ClusterImpl::rotation_changed() { in_rotation_.set(static_cast<double>(healthy_replicas())); }
 
 Task<Lsn> ClusterImpl::primary_lsn() {
-  static constexpr Statement kLsn{"mc_current_lsn", "SELECT pg_current_wal_lsn()::text"};
-  const Result r = co_await query(Role::kPrimary, kLsn, {});
+  Params none;  // named: no temporaries with destructors inside co_await (GCC 12, see make_params)
+  const Result r = co_await query(Role::kPrimary, kCurrentLsn, std::move(none));
   co_return r.rows() == 1 ? parse_lsn(r.text(0, 0)).value_or(0) : 0;
 }
 
 Task<bool> ClusterImpl::ping_primary() {
-  static constexpr Statement kPing{"mc_ping", "SELECT 1"};
   try {
-    const Result result = co_await query(Role::kPrimary, kPing, {});
+    Params none;
+    const Result result = co_await query(Role::kPrimary, kPing, std::move(none));
     co_return result.rows() == 1;
   } catch (const Error& e) {
     spdlog::debug("db: ping failed: {}", e.what());
@@ -348,14 +469,135 @@ Task<bool> ClusterImpl::ping_primary() {
 
 std::size_t ClusterImpl::healthy_replicas() const {
   return static_cast<std::size_t>(
-      std::count_if(replicas_.begin(), replicas_.end(), [](const auto& node) { return node->healthy(); }));
+      std::count_if(replicas_.begin(), replicas_.end(), [](const auto& node) { return node->in_rotation(); }));
 }
 
 void ClusterImpl::close() {
   if (closed_) return;
   closed_ = true;
+  if (monitor_) monitor_->stop();
   primary_->close("database cluster closed");
   for (auto& replica : replicas_) replica->close("database cluster closed");
+}
+
+// ---- ReplicaMonitor ---------------------------------------------------------------------------------------------
+
+ReplicaMonitor::ReplicaMonitor(ClusterImpl& cluster, Node& primary, const std::vector<std::shared_ptr<Node>>& replicas,
+                               const DbConfig& config)
+    : cluster_(cluster),
+      primary_(primary),
+      replicas_(replicas),
+      interval_(std::max(config.replica_check_interval, std::chrono::milliseconds{1})),
+      max_lag_(config.max_replica_lag),
+      max_lag_bytes_(config.max_replica_lag_bytes),
+      timeout_(config.query_timeout),
+      timer_(cluster.io()),
+      history_(config.max_replica_lag) {}
+
+void ReplicaMonitor::start() { tick(); }
+
+void ReplicaMonitor::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+void ReplicaMonitor::tick() {
+  if (stopped_) return;
+  // One question per server at a time: a server slower than the interval is asked again once it has answered.
+  if (!primary_pending_) {
+    primary_pending_ = true;
+    send(primary_, kCurrentLsn);
+  }
+  for (const auto& replica : replicas_) {
+    // An unreachable replica is the probe's business (Node::schedule_probe); asking it would only reconnect more.
+    if (!replica->healthy() || replica->replay.check_pending) continue;
+    replica->replay.check_pending = true;
+    send(*replica, kReplayLsn);
+  }
+  timer_.expires_after(interval_);
+  timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->tick();
+  });
+}
+
+void ReplicaMonitor::send(Node& node, const Statement& stmt) {
+  auto query = std::make_shared<Query>(cluster_.io(), node.role(), stmt, Params{}, timeout_);
+  query->check = true;
+  auto handler = [weak = weak_from_this(), target = node.weak_from_this()](std::exception_ptr error, Result result) {
+    auto self = weak.lock();
+    auto asked = target.lock();
+    if (self && asked) self->on_answer(*asked, error, result);
+  };
+  cluster_.start(std::move(query), std::move(handler), &node);
+}
+
+void ReplicaMonitor::on_answer(Node& node, std::exception_ptr error, const Result& result) {
+  const bool primary = &node == &primary_;
+  (primary ? primary_pending_ : node.replay.check_pending) = false;
+  if (stopped_) return;
+  const auto now = Clock::now();
+  if (error) {
+    // A replica that cannot be reached is marked unhealthy by its connections; nothing more to do here. Its last
+    // known position stays: if the primary moves on meanwhile, the time rule finds it lagging.
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      spdlog::debug("db: replica check on {} {} failed: {}", to_string(node.role()), node.label(), e.what());
+    } catch (...) {
+      spdlog::debug("db: replica check on {} {} failed", to_string(node.role()), node.label());
+    }
+    return;
+  }
+  const bool null = result.rows() == 1 && result.is_null(0, 0);
+  const std::optional<Lsn> lsn = result.rows() == 1 && !null ? parse_lsn(result.text(0, 0)) : std::nullopt;
+  if (!lsn && !null) {
+    spdlog::warn("db: replica check on {} {}: unexpected answer", to_string(node.role()), node.label());
+    return;
+  }
+  if (primary) {
+    if (lsn) history_.record(now, *lsn);
+  } else {
+    if (node.replay.replaying == null) {
+      node.replay.replaying = !null;
+      if (null) {
+        spdlog::info(
+            "db: replica {} is not replaying WAL (not a standby): its lag cannot be measured, so it stays "
+            "in the round robin but read-your-writes reads do not use it",
+            node.label());
+      } else {
+        spdlog::info("db: replica {} is replaying WAL", node.label());
+      }
+    }
+    node.replay.lsn = lsn;
+  }
+  evaluate(now);
+}
+
+void ReplicaMonitor::evaluate(Clock::time_point now) {
+  bool changed = false;
+  for (const auto& replica : replicas_) {
+    Node::Replay& replay = replica->replay;
+    const ReplicaLag lag = replay.lsn ? measure_lag(history_, *replay.lsn, now, max_lag_bytes_) : ReplicaLag{};
+    replay.lag_bytes->set(static_cast<double>(lag.bytes));
+    if (lag.lagging() == replay.lagging) continue;
+    replay.lagging = lag.lagging();
+    changed = true;
+    if (lag.lagging()) {
+      const std::string why = lag.too_many_bytes
+                                  ? fmt::format("{} bytes behind the primary, more than {}", lag.bytes, max_lag_bytes_)
+                                  : fmt::format(
+                                        "has not replayed what the primary had written {} ms "
+                                        "ago",
+                                        max_lag_.count());
+      spdlog::warn("db: replica {} is lagging ({}; replayed up to {}): out of the round robin", replica->label(), why,
+                   format_lsn(*replay.lsn));
+    } else {
+      spdlog::info("db: replica {} has caught up (replayed up to {}, {} bytes behind): back in the round robin",
+                   replica->label(), format_lsn(replay.lsn.value_or(0)), lag.bytes);
+    }
+  }
+  if (changed) cluster_.rotation_changed();
 }
 
 }  // namespace detail

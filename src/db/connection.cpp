@@ -373,8 +373,8 @@ void Connection::process_results() {
 }
 
 void Connection::complete(InFlight& entry) {
-  served_.inc();
   Query& query = *entry.query;
+  if (!query.check) served_.inc();
   query.sent = false;
   query.deadline.cancel();
   if (query.done()) return;  // its caller gave up; the result only kept the pipeline in step

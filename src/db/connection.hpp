@@ -59,6 +59,10 @@ struct Query {
   std::weak_ptr<Connection> connection;  // where it waits now
   bool sent = false;                     // in a connection's pipeline, its sync not yet read back
   bool retried = false;                  // already moved once to another connection
+  Lsn min_lsn = 0;                       // a replica read must run where this much WAL has been replayed
+  // The cluster's own replica check: runs on the server it was given to or fails (never moved elsewhere),
+  // and is not counted in myclothes_db_queries_total (which counts the application's statements).
+  bool check = false;
 };
 
 using QueryPtr = std::shared_ptr<Query>;

@@ -90,12 +90,15 @@ class Cluster {
  public:
   virtual ~Cluster() = default;
 
-  // Runs `stmt` on a server of `role`. Replica reads go round robin over healthy replicas and fall back to the
-  // primary when none is healthy; `Result::served_by()` says where it ran. Throws db::Error.
+  // Runs `stmt` on a server of `role`. Replica reads go round robin over the replicas in rotation (reachable and
+  // not lagging: DbConfig::max_replica_lag_bytes / max_replica_lag, checked every replica_check_interval) and
+  // fall back to the primary when there is none; `Result::served_by()` says where it ran. Throws db::Error.
   virtual Task<Result> query(Role role, const Statement& stmt, Params params = {}) = 0;
 
   // Read-your-writes: a replica read that must see everything up to `min_lsn` (a write's position) runs on
-  // a replica known to have replayed past it, else on the primary. min_lsn 0 is an ordinary replica read.
+  // a replica in rotation whose last checked replay position is at least `min_lsn`, else on the primary.
+  // Positions are as fresh as the last check: right after a write, and before the first check after start,
+  // the primary answers. min_lsn 0 is an ordinary replica read.
   virtual Task<Result> query_after(const Statement& stmt, Params params, Lsn min_lsn) = 0;
 
   // The primary's current WAL position (after a write: a position every later read must have seen).
@@ -104,7 +107,7 @@ class Cluster {
   // One round trip to the primary (`SELECT 1`) within the query timeout; false when it does not answer.
   virtual Task<bool> ping_primary() = 0;
 
-  // Number of replicas currently considered healthy.
+  // Number of replicas in rotation: reachable and not lagging.
   virtual std::size_t healthy_replicas() const = 0;
 
   // Closes every connection; pending queries fail with db::Error.

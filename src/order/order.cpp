@@ -275,7 +275,9 @@ Task<Expected<Placed, Error>> OrderService::checkout(session::Session& s, std::i
   const bool created = outcome == "created";
   if (created) {
     co_await sessions_.clear_cart(s);
-    for (auto id : products) co_await catalog_.forget_product(id);
+    const db::Lsn written = co_await db_.primary_lsn();
+    std::vector<std::int64_t> changed(products.begin(), products.end());
+    co_await catalog_.forget_products(std::move(changed), written);
   }
   auto placed = co_await order(s.user_id, r.int64(0, 1), kOnThePrimary);
   if (!placed) throw std::runtime_error("place_order: the order is not there");

@@ -28,6 +28,7 @@
 #include "core/ids.hpp"
 #include "region/haproxy.hpp"
 #include "region/process.hpp"
+#include "region/replicas.hpp"
 #include "session/session.hpp"
 
 namespace mc::region {
@@ -70,6 +71,8 @@ void on_signal(int signo) { g_signal.store(signo); }
 constexpr milliseconds kReadyTimeout{15000};
 constexpr milliseconds kDrainTimeout{15000};
 constexpr milliseconds kInstanceStopGrace{12000};
+constexpr milliseconds kReplicaExitTimeout{5000};
+constexpr milliseconds kRestarterGrace{60000};
 
 std::string control_socket(const std::string& state_dir) { return state_dir + "/control.sock"; }
 
@@ -102,6 +105,14 @@ struct Instance {
   Clock::time_point died{};  // when a crash was noticed (kTerminated while still in the LB)
 };
 
+// A read replica as the supervisor keeps it: its postmaster, and since when it has been down.
+struct Replica {
+  int n = 0;
+  pid_t pid = -1;                               // its postmaster, -1 when not running
+  std::optional<Clock::time_point> down_since;  // down, or up again but not streaming yet
+  Clock::time_point next_start{};               // the earliest time to start it again
+};
+
 class Supervisor {
  public:
   explicit Supervisor(RegionOptions o)
@@ -113,6 +124,7 @@ class Supervisor {
     lb_.sticky = o_.sticky;
     lb_.cookie_lifetime = o_.cookie_lifetime;
     lb_.dynamic_cookie_key = random_token(12);
+    for (int n = 1; n <= o_.replicas; ++n) replicas_.push_back(Replica{.n = n});
   }
 
   int start() {
@@ -121,8 +133,11 @@ class Supervisor {
       shutdown();
       return 1;
     }
-    event(fmt::format("region up: {} instances over zones {}, sessions {}{}, load balancer {}", desired_,
-                      fmt::join(zones_, ","), o_.session, o_.sticky ? " + LB stickiness" : "", lb_url()));
+    event(
+        fmt::format("region up: {} instances over zones {}, sessions {}{}, PostgreSQL {}, catalog cache {}, load "
+                    "balancer {}",
+                    desired_, fmt::join(zones_, ","), o_.session, o_.sticky ? " + LB stickiness" : "",
+                    database_summary(), o_.cache ? "on" : "off", lb_url()));
     std::printf("region: the store is at %s (Ctrl-C or `myclothes region down` stops everything)\n", lb_url().c_str());
     std::fflush(stdout);
     loop();
@@ -153,6 +168,14 @@ class Supervisor {
     env_["MYCLOTHES_DB_PRIMARY"] = fmt::format("host=127.0.0.1 port={} dbname=myclothes user=myclothes", o_.pg_port);
     env_["MYCLOTHES_REDIS_HOST"] = "127.0.0.1";
     env_["MYCLOTHES_REDIS_PORT"] = std::to_string(o_.redis_port);
+    // Catalog reads go to the replicas (set even when empty: an inherited list would point elsewhere).
+    std::vector<std::string> replicas;
+    for (const auto& r : replicas_) {
+      replicas.push_back(fmt::format("host=127.0.0.1 port={} dbname=myclothes user=myclothes", replica_port(r.n)));
+    }
+    env_["MYCLOTHES_DB_REPLICAS"] = fmt::format("{}", fmt::join(replicas, ","));
+    // Only the switch off is passed on: an instance configuration file keeps its say otherwise.
+    if (!o_.cache) env_["MYCLOTHES_CACHE_ENABLED"] = "false";
     if (o_.session == "cookie") {
       // Every instance must open what another sealed: one key list for the region. An operator's own keys
       // (the environment) win; otherwise the region makes a key that lives as long as it does.
@@ -161,14 +184,25 @@ class Supervisor {
           given && *given ? std::string(given) : session::new_cookie_key(fmt::format("r{}", ::time(nullptr) % 100000));
     }
 
-    step("Starting PostgreSQL and Redis");
+    if (o_.pg_port + o_.replicas > 65535) {
+      return fmt::format("--pg-port {} leaves no room for {} replicas on the ports after it", o_.pg_port, o_.replicas);
+    }
+    // A replica that is not ours yet must find its port free (one of ours may still run from before).
+    for (const auto& r : replicas_) {
+      if (!running_postmaster(replica_dir(r.n)) && port_open(replica_port(r.n))) {
+        return fmt::format("port {} ({}: --pg-port + {}) is already in use; pick another --pg-port", replica_port(r.n),
+                           replica_name(r.n), r.n);
+      }
+    }
+    step(fmt::format("Starting PostgreSQL ({}) and Redis", database_summary()));
     const std::string& data = o_.data_dir;
     data_started_ = true;
-    if (region::run({o_.services, "start", "--state", data, "--pg-port", std::to_string(o_.pg_port), "--redis-port",
-                     std::to_string(o_.redis_port)},
-                    {}) != 0) {
-      return fmt::format("the data tier did not start; read {}/pg.log and {}/redis/redis.log", data, data);
+    if (region::run(services_command("start"), {}) != 0) {
+      return fmt::format("the data tier did not start; read {}/pg.log, {}/replica-N.log and {}/redis/redis.log", data,
+                         data, data);
     }
+    monitor_.emplace(env_["MYCLOTHES_DB_PRIMARY"]);
+    watch_databases();
     step("Migrating the database");
     if (region::run({o_.program, "migrate", "--dir", o_.migrations}, env_) != 0)
       return std::string("migrate failed (above)");
@@ -208,6 +242,126 @@ class Supervisor {
       if (auto err = launch(zone_for_launch(zone_counts()))) return err;
     }
     return std::nullopt;
+  }
+
+  // ---- the database servers ----
+
+  std::string database_summary() const {
+    if (o_.replicas == 0) return "primary, no read replicas";
+    return fmt::format("primary + {} read replica{}", o_.replicas, o_.replicas == 1 ? "" : "s");
+  }
+
+  std::vector<std::string> services_command(const std::string& verb) const {
+    return {o_.services,    verb,
+            "--state",      o_.data_dir,
+            "--pg-port",    std::to_string(o_.pg_port),
+            "--redis-port", std::to_string(o_.redis_port),
+            "--replicas",   std::to_string(o_.replicas)};
+  }
+
+  std::string replica_dir(int n) const { return fmt::format("{}/{}", o_.data_dir, replica_name(n)); }
+  std::uint16_t replica_port(int n) const { return static_cast<std::uint16_t>(o_.pg_port + n); }
+
+  bool streaming(int n) const {
+    if (!replication_) return false;
+    return std::any_of(replication_->begin(), replication_->end(), [&](const ReplicationRow& row) {
+      return row.name == replica_name(n) && row.state == "streaming";
+    });
+  }
+
+  std::vector<DbServer> db_view() const {
+    std::vector<pid_t> pids;
+    for (const auto& r : replicas_) pids.push_back(r.pid);
+    return db_servers(o_.pg_port, o_.replicas, replication_, pids);
+  }
+
+  // About once a second: the primary's view of the replicas, which replicas' postmasters live, and the
+  // restart of the dead ones. A replica that died is started again after kReplicaRestartDelay by running
+  // the services script's (idempotent) start, like a managed database service recovering a failed host;
+  // the script runs in the background so the loop goes on meanwhile.
+  void watch_databases() {
+    if (monitor_) {
+      const bool answered = replication_.has_value();
+      replication_ = monitor_->look();
+      if (answered && !replication_) {
+        event(fmt::format("warning: the PostgreSQL primary does not answer: {}", monitor_->last_error()));
+      } else if (!answered && replication_ && primary_seen_) {
+        event("the PostgreSQL primary answers again");
+      }
+      primary_seen_ = primary_seen_ || replication_.has_value();
+    }
+    const auto now = Clock::now();
+    for (auto& r : replicas_) {
+      r.pid = running_postmaster(replica_dir(r.n)).value_or(-1);
+      if (r.pid < 0 && !r.down_since) {
+        r.down_since = now;
+        r.next_start = now + kReplicaRestartDelay;
+        event(
+            fmt::format("{} is down (no postmaster); the instances take it out of their rotation, the region "
+                        "starts it again in {} s",
+                        replica_name(r.n), kReplicaRestartDelay.count()));
+      } else if (r.down_since && r.pid > 0 && streaming(r.n)) {
+        event(fmt::format("{} is back: streaming from the primary again ({:.1f} s after it went down)",
+                          replica_name(r.n), std::chrono::duration<double>(now - *r.down_since).count()));
+        r.down_since.reset();
+      }
+    }
+    if (restarter_ > 0) {
+      if (auto status = reap(restarter_)) {
+        restarter_ = -1;
+        if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
+          event(
+              fmt::format("warning: starting the replicas again failed; read {}/logs/services.log. Trying again "
+                          "in {} s",
+                          o_.state_dir, kReplicaRestartDelay.count()));
+        }
+        for (auto& r : replicas_) r.next_start = now + kReplicaRestartDelay;
+      }
+    }
+    if (restarter_ > 0 || stopping_) return;
+    std::vector<std::string> due;
+    for (const auto& r : replicas_) {
+      if (r.pid < 0 && r.down_since && now >= r.next_start) due.push_back(replica_name(r.n));
+    }
+    if (due.empty()) return;
+    restarter_ = spawn(services_command("start"), {}, o_.state_dir + "/logs/services.log");
+    if (restarter_ < 0) {
+      event(fmt::format("warning: cannot run {}: {}", o_.services, std::strerror(errno)));
+      for (auto& r : replicas_) r.next_start = now + kReplicaRestartDelay;
+      return;
+    }
+    event(fmt::format("starting {} again ({} start; log {}/logs/services.log)", fmt::join(due, ", "), o_.services,
+                      o_.state_dir));
+  }
+
+  // `region kill replica-N`: SIGKILL of its postmaster, like a crashed database host. Returns once the
+  // postmaster is dead and its processes (which notice that by themselves) have gone with it.
+  std::string kill_replica(int n) {
+    Replica& r = replicas_.at(static_cast<std::size_t>(n - 1));
+    const auto pid = running_postmaster(replica_dir(n));
+    if (!pid) {
+      return fmt::format("error: {} is not running (it is down; the region starts it again by itself)\n",
+                         replica_name(n));
+    }
+    const auto children = children_of(*pid);
+    ::kill(*pid, SIGKILL);
+    const auto until = Clock::now() + kReplicaExitTimeout;
+    while (process_alive(*pid) && Clock::now() < until) std::this_thread::sleep_for(milliseconds(10));
+    if (process_alive(*pid)) return fmt::format("error: {} (pid {}) survived SIGKILL\n", replica_name(n), *pid);
+    while (Clock::now() < until &&
+           std::any_of(children.begin(), children.end(), [](pid_t c) { return process_alive(c); })) {
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    const auto now = Clock::now();
+    r.pid = -1;
+    if (!r.down_since) r.down_since = now;
+    r.next_start = now + kReplicaRestartDelay;
+    event(
+        fmt::format("killed {} (postmaster pid {}) with SIGKILL, like a crashed database host", replica_name(n), *pid));
+    return fmt::format(
+        "region: killed {} (postmaster pid {}, port {}) with SIGKILL, like a crashed database host; the instances "
+        "take it out of their rotation and the region starts it again in about {} s\n",
+        replica_name(n), *pid, replica_port(n), kReplicaRestartDelay.count());
   }
 
   static std::string haproxy_binary() {
@@ -358,6 +512,7 @@ class Supervisor {
         const double elapsed = std::chrono::duration<double>(now - last_stats).count();
         refresh_stats(elapsed);
         last_stats = now;
+        watch_databases();
         deregister_dead();
         replace_missing();
       }
@@ -467,7 +622,10 @@ class Supervisor {
       refresh_stats();
       return arg == "--json" ? json::serialize(status_json()) + "\n" : status_table();
     }
-    if (verb == "kill") return kill(arg);
+    if (verb == "kill") {
+      if (auto n = replica_number(arg, o_.replicas)) return kill_replica(*n);
+      return kill(arg);
+    }
     if (verb == "scale") return scale(arg);
     if (verb == "fail-az") return fail_zone(arg);
     if (verb == "restore-az") return restore_zone(arg);
@@ -484,8 +642,12 @@ class Supervisor {
 
   std::string kill(const std::string& id) {
     Instance* inst = find(id);
-    if (inst == nullptr)
-      return fmt::format("error: no running instance {}; `myclothes region status` lists them\n", id);
+    if (inst == nullptr) {
+      return fmt::format(
+          "error: no running instance {} (and no replica of that name); `myclothes region status` "
+          "lists them\n",
+          id);
+    }
     ::kill(inst->pid, SIGKILL);
     int status = 0;
     while (::waitpid(inst->pid, &status, 0) < 0 && errno == EINTR) {
@@ -595,7 +757,16 @@ class Supervisor {
                                           {"lb", i.lb_status},
                                           {"rps", static_cast<std::int64_t>(std::lround(i.rps))}});
     }
-    const bool pg_up = port_open(o_.pg_port);
+    json::array db;
+    for (const auto& s : db_view()) {
+      json::object server{{"name", s.name}, {"role", s.role},
+                          {"up", s.up},     {"state", s.state},
+                          {"port", s.port}, {"url", fmt::format("postgresql://127.0.0.1:{}/myclothes", s.port)}};
+      // null when not known: the primary does not list the replica (down, or not streaming yet).
+      server["lag_bytes"] = s.lag_bytes ? json::value(*s.lag_bytes) : json::value(nullptr);
+      if (s.role == "replica") server["pid"] = s.pid > 0 ? json::value(s.pid) : json::value(nullptr);
+      db.emplace_back(std::move(server));
+    }
     json::array zones;
     for (const auto& z : zones_) zones.emplace_back(json::object{{"name", z}, {"failed", failed_zones_.contains(z)}});
     return json::object{
@@ -603,14 +774,12 @@ class Supervisor {
         {"network", o_.network},
         {"session", o_.session},
         {"sticky", o_.sticky},
+        {"cache", o_.cache},
+        {"replicas", o_.replicas},
         {"desired", desired_},
         {"zones", std::move(zones)},
         {"instances", std::move(instances)},
-        {"db", json::array{json::object{{"name", "primary"},
-                                        {"role", "primary"},
-                                        {"lag_bytes", 0},
-                                        {"up", pg_up},
-                                        {"url", fmt::format("postgresql://127.0.0.1:{}/myclothes", o_.pg_port)}}}},
+        {"db", std::move(db)},
         {"redis", json::array{json::object{{"name", "redis"},
                                            {"role", "master"},
                                            {"up", port_open(o_.redis_port)},
@@ -639,8 +808,14 @@ class Supervisor {
     out += fmt::format(
         "desired {}, zones {}{}\n", desired_, fmt::join(zones_, ","),
         failed_zones_.empty() ? std::string() : fmt::format(" (failed: {})", fmt::join(failed_zones_, ",")));
-    out += fmt::format("PostgreSQL primary 127.0.0.1:{} {}   Redis 127.0.0.1:{} {}\n", o_.pg_port,
-                       port_open(o_.pg_port) ? "up" : "DOWN", o_.redis_port, port_open(o_.redis_port) ? "up" : "DOWN");
+    out += fmt::format("{:<10} {:<8} {:<14} {:>9}  {}\n", "DATABASE", "ROLE", "STATE", "LAG", "URL");
+    for (const auto& s : db_view()) {
+      out += fmt::format("{:<10} {:<8} {:<14} {:>9}  postgresql://127.0.0.1:{}/myclothes\n", s.name, s.role,
+                         s.up || s.role == "replica" ? s.state : "DOWN (" + s.state + ")",
+                         s.role == "replica" && s.lag_bytes ? format_bytes(*s.lag_bytes) : std::string("-"), s.port);
+    }
+    out += fmt::format("Redis 127.0.0.1:{} {}   catalog cache {}\n", o_.redis_port,
+                       port_open(o_.redis_port) ? "up" : "DOWN", o_.cache ? "on" : "off (--no-cache)");
     return out;
   }
 
@@ -693,18 +868,29 @@ class Supervisor {
       haproxy_ = -1;
       std::printf("==> Stopped HAProxy\n");
     }
+    if (restarter_ > 0) {
+      // A replica being started again finishes starting first, so that the stop below finds it.
+      const auto until = Clock::now() + kRestarterGrace;
+      bool done = false;
+      while (!(done = reap(restarter_).has_value()) && Clock::now() < until) {
+        std::this_thread::sleep_for(milliseconds(50));
+      }
+      if (!done) stop(restarter_, milliseconds(3000));
+      restarter_ = -1;
+    }
+    monitor_.reset();
     if (data_started_) {
       std::fflush(stdout);
-      region::run({o_.services, "stop", "--state", o_.data_dir, "--pg-port", std::to_string(o_.pg_port), "--redis-port",
-                   std::to_string(o_.redis_port)},
-                  {});
+      region::run(services_command("stop"), {});
       data_started_ = false;
     }
     std::printf("region: stopped; nothing of it is left running\n");
     std::fflush(stdout);
     if (down_fd_ >= 0) {
       reply(down_fd_,
-            "region: stopped the instances (drained), HAProxy, PostgreSQL and Redis; nothing is left running\n");
+            fmt::format("region: stopped the instances (drained), HAProxy, PostgreSQL ({}) and Redis; nothing is "
+                        "left running\n",
+                        database_summary()));
       down_fd_ = -1;
     }
   }
@@ -718,6 +904,11 @@ class Supervisor {
   std::map<std::string, std::string> env_;
   std::vector<Instance> instances_;
   std::vector<ServerStat> stats_;
+  std::vector<Replica> replicas_;
+  std::optional<ReplicationMonitor> monitor_;
+  std::optional<std::vector<ReplicationRow>> replication_;  // the primary's last answer; nullopt: none
+  pid_t restarter_ = -1;                                    // `services start` bringing replicas back
+  bool primary_seen_ = false;
   std::deque<std::string> events_;
   int desired_ = 0;
   int launched_ = 0;

@@ -46,6 +46,11 @@ std::optional<std::string> apply(const std::string& key, const toml::node& node,
     o.cookie_lifetime = std::chrono::seconds(s);
     return std::nullopt;
   }
+  if (key == "region.cache") {
+    if (!node.is_boolean()) return fmt::format("{}: expected true or false", key);
+    o.cache = node.value<bool>().value_or(true);
+    return std::nullopt;
+  }
   if (key == "region.network") return text(node, key, o.network, {"loopback", "netns"});
   if (key == "region.host") return text(node, key, o.host);
   if (key == "region.port") return integer(node, key, 1, 65535, o.lb_port);
@@ -53,6 +58,7 @@ std::optional<std::string> apply(const std::string& key, const toml::node& node,
   if (key == "region.products") return integer(node, key, 1, 1'000'000, o.products);
   if (key == "data.pg_port") return integer(node, key, 1, 65535, o.pg_port);
   if (key == "data.redis_port") return integer(node, key, 1, 65535, o.redis_port);
+  if (key == "data.replicas") return integer(node, key, 0, kMaxReplicas, o.replicas);
   if (key == "data.dir") return text(node, key, o.data_dir);
   if (key == "instances.config") return text(node, key, o.config_file);
   if (key == "instances.web_root") return text(node, key, o.web_root);

@@ -13,6 +13,10 @@
 #include "web/svg.hpp"
 
 namespace mc::web {
+
+// PUT /api/v1/admin/products/{id} (admin_routes.cpp).
+void add_admin_routes(http::Router& router, const Site& site);
+
 namespace {
 
 // /img/{category}/{id}-{color}.svg[?g=garment]: drawn from the URL alone (no database), so every instance can answer it
@@ -56,6 +60,7 @@ std::shared_ptr<http::Router> make_router(const Site& site) {
   auto router = std::make_shared<http::Router>();
   add_ops_routes(*router, site);
   add_api_routes(*router, site);
+  add_admin_routes(*router, site);
   add_page_routes(*router, site);
   add_cart_routes(*router, site);
   add_account_routes(*router, site);

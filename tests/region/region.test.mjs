@@ -21,7 +21,7 @@ before(async () => {
   const ports = { lb: await freePort(), pg: await freePort(), redis: await freePort() };
   region = new Region({
     program, root, state, ports, products: 200, instances: 4, azs: 2, session: 'redis', sticky: false,
-    logFile: path.join(state, 'region-test.log'),
+    logFile: path.join(state, 'region-test.log'), extraArgs: ['--replicas', '0'],  // tests/region/replicas.test.mjs has them
   });
   lb = await region.start();
 });

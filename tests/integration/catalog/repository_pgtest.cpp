@@ -206,5 +206,59 @@ TEST_F(CatalogRepositoryTest, WildcardsInSearchAreLiteral) {
   EXPECT_EQ(list(q).total, 0);
 }
 
+TEST_F(CatalogRepositoryTest, AnAdminChangeIsOneTransactionOnThePrimary) {
+  ListingQuery bottoms;
+  bottoms.category = "bottoms";
+  auto listing = list(bottoms);
+  ASSERT_FALSE(listing.items.empty());
+  const std::int64_t id = listing.items.front().id;
+  const auto before = run(repo_->product(id)).value;
+  ASSERT_TRUE(before);
+  ASSERT_GE(before->variants.size(), 2u);
+
+  ProductChange change;
+  change.name_en = "Renamed Zebrawood Trousers";
+  change.description_ko = "새 설명";
+  change.price = 12340;
+  change.stock.push_back(StockChange{before->variants[0].sku, 9});
+  const auto written = run(repo_->update_product(id, change));
+  ASSERT_EQ(written.outcome, ProductWrite::Outcome::kUpdated);
+  EXPECT_GT(written.lsn, 0u) << "a WAL position at or after the commit";
+  ASSERT_TRUE(written.product);
+  const auto& p = *written.product;
+  EXPECT_EQ(p.price, 12340);
+  EXPECT_EQ(p.name.en, "Renamed Zebrawood Trousers");
+  EXPECT_EQ(p.name.ko, before->name.ko) << "fields not given stay";
+  EXPECT_EQ(p.description.ko, "새 설명");
+  EXPECT_EQ(p.description.en, before->description.en);
+  EXPECT_EQ(p.slug, before->slug);
+  EXPECT_EQ(p.variants[0].stock, 9);
+  EXPECT_EQ(p.variants[1].stock, before->variants[1].stock);
+  ListingQuery search;
+  search.terms = {"zebrawood"};
+  auto found = list(search);
+  ASSERT_EQ(found.total, 1) << "the search text follows the name";
+  EXPECT_EQ(found.items.front().id, id);
+  auto read = run(repo_->product_after(id, written.lsn));
+  EXPECT_EQ(read.served_by, "primary");
+  ASSERT_TRUE(read.value);
+  EXPECT_EQ(read.value->price, 12340);
+
+  // One SKU that is not the product's: nothing changes, not even the price.
+  ProductChange foreign;
+  foreign.price = 1;
+  foreign.stock.push_back(StockChange{before->variants[1].sku, 1});
+  foreign.stock.push_back(StockChange{"NO-SUCH-SKU", 1});
+  const auto refused = run(repo_->update_product(id, foreign));
+  EXPECT_EQ(refused.outcome, ProductWrite::Outcome::kForeignSku);
+  EXPECT_EQ(refused.sku, "NO-SUCH-SKU");
+  const auto after = run(repo_->product(id)).value;
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->price, 12340);
+  EXPECT_EQ(after->variants[1].stock, before->variants[1].stock);
+
+  EXPECT_EQ(run(repo_->update_product(987654321, change)).outcome, ProductWrite::Outcome::kNotFound);
+}
+
 }  // namespace
 }  // namespace mc::catalog

@@ -386,11 +386,21 @@ TEST_F(ClusterTest, BrokenReplicaFallsBackToThePrimaryAndRecovers) {
     const Statement pid{"cluster_test_pid", "SELECT pg_backend_pid()"};
     const Result first = co_await cluster_->query(Role::kReplica, pid, {});
     EXPECT_EQ(first.served_by(), Role::kReplica);
-    co_await terminate_backend(*other, std::string(first.text(0, 0)));
+    // Not terminate_backend(): pg_terminate_backend's wait polls every 100 ms, as long as the replica's first
+    // backoff, so the probe could bring the replica back before the read below. Kill, then watch the cluster notice.
+    const Statement kill{"cluster_test_kill_now", "SELECT pg_terminate_backend($1::int)"};
+    Params victim = make_params(std::string(first.text(0, 0)));
+    const Result killed = co_await other->query(Role::kPrimary, kill, std::move(victim));
+    EXPECT_TRUE(killed.boolean(0, 0));
+    asio::steady_timer poll(io_);
+    for (int i = 0; i < 1000 && cluster_->healthy_replicas() != 0; ++i) {
+      poll.expires_after(1ms);
+      co_await poll.async_wait(asio::use_awaitable);
+    }
+    EXPECT_EQ(cluster_->healthy_replicas(), 0U);
     // A read is side-effect free: whether the dead connection is noticed before or after sending, it is answered.
     const Result during = co_await cluster_->query(Role::kReplica, pid, {});
     EXPECT_EQ(during.served_by(), Role::kPrimary);
-    EXPECT_EQ(cluster_->healthy_replicas(), 0U);
     // The background probe brings the replica back after its backoff.
     asio::steady_timer tick(io_);
     for (int i = 0; i < 150 && cluster_->healthy_replicas() == 0; ++i) {

@@ -24,6 +24,7 @@ class MemoryStore final : public cache::Store {
   std::map<std::string, std::int64_t> counters;
 
   Task<std::optional<std::string>> get(std::string key) override {
+    if (auto c = counters.find(key); c != counters.end()) co_return std::to_string(c->second);  // as in Redis
     auto it = values.find(key);
     if (it == values.end()) co_return std::nullopt;
     co_return it->second;
@@ -45,7 +46,40 @@ class FakeRepository final : public CatalogRepository {
  public:
   int product_loads = 0;
   int list_loads = 0;
+  int slug_loads = 0;
   std::int64_t price = 129000;
+  db::Lsn next_lsn = 0x16B374D848;  // the position the next write reports
+  db::Lsn product_read_after = 0;   // what the last product_after / list_after was asked to see
+  db::Lsn list_read_after = 0;
+  int writes = 0;
+
+  Task<FromDb<std::optional<Product>>> product_after(std::int64_t id, db::Lsn after) override {
+    product_read_after = after;
+    return product(id);
+  }
+  Task<FromDb<Listing>> list_after(ListingQuery q, db::Lsn after) override {
+    list_read_after = after;
+    return list(std::move(q));
+  }
+  Task<ProductWrite> update_product(std::int64_t id, ProductChange change) override {
+    ProductWrite w;
+    if (id != 42) co_return w;
+    for (const auto& s : change.stock) {
+      if (!s.sku.starts_with("P42-")) {
+        w.outcome = ProductWrite::Outcome::kForeignSku;
+        w.sku = s.sku;
+        co_return w;
+      }
+    }
+    ++writes;
+    if (change.price) price = *change.price;
+    w.outcome = ProductWrite::Outcome::kUpdated;
+    w.lsn = next_lsn;
+    const int loads = product_loads;
+    w.product = (co_await product(42)).value;  // as "the primary" has it now
+    product_loads = loads;                     // (not a cache load)
+    co_return w;
+  }
 
   Task<FromDb<std::vector<Category>>> categories() override {
     co_return FromDb<std::vector<Category>>{{Category{"outerwear", {"아우터", "Outerwear"}, 1}}, "replica"};
@@ -63,6 +97,7 @@ class FakeRepository final : public CatalogRepository {
     co_return FromDb<std::optional<Product>>{p, "replica"};
   }
   Task<FromDb<std::optional<std::int64_t>>> product_id_by_slug(std::string slug) override {
+    ++slug_loads;
     if (slug == "flight-jacket-42") co_return FromDb<std::optional<std::int64_t>>{42, "replica"};
     co_return FromDb<std::optional<std::int64_t>>{std::nullopt, "replica"};
   }
@@ -164,6 +199,97 @@ TEST_F(CatalogServiceTest, AHeldSlugStillReadsTheCurrentProduct) {
   auto page = run(service_.product_by_slug("flight-jacket-42"));
   ASSERT_TRUE(page.found);
   EXPECT_EQ(boost::json::parse(page.body).at("price").as_int64(), 99000);
+}
+
+}  // namespace
+}  // namespace mc::catalog
+
+namespace mc::catalog {
+namespace {
+
+ProductChange new_price(std::int64_t price) {
+  ProductChange c;
+  c.price = price;
+  return c;
+}
+
+TEST_F(CatalogServiceTest, AnAdminWriteReplacesTheCachedDocumentWithTheWrittenOne) {
+  run(service_.product(42));
+  auto update = run(service_.update_product(42, new_price(99000)));
+  ASSERT_EQ(update.outcome, Update::Outcome::kUpdated);
+  EXPECT_TRUE(update.published);
+  EXPECT_EQ(boost::json::parse(update.body).at("price").as_int64(), 99000);
+  auto after = run(service_.product(42));
+  EXPECT_TRUE(after.hit) << "write-through: the next read needs no database";
+  EXPECT_EQ(after.body, update.body);
+  EXPECT_EQ(repo_.product_loads, 1);
+  EXPECT_EQ(store_.values.at("mc:catalog:lsn"), "00000016B374D848");
+}
+
+TEST_F(CatalogServiceTest, ListingsLoadedAfterAWriteMustSeeItsPosition) {
+  ListingQuery q;
+  run(service_.list(q));
+  EXPECT_EQ(repo_.list_read_after, 0u) << "before any write, any replica will do";
+  run(service_.update_product(42, new_price(99000)));
+  auto listing = run(service_.list(q));
+  EXPECT_FALSE(listing.hit) << "the write moved every listing to a new version";
+  EXPECT_EQ(repo_.list_read_after, repo_.next_lsn);
+  EXPECT_EQ(boost::json::parse(listing.body).at("items").at(0).at("price").as_int64(), 99000);
+  EXPECT_TRUE(run(service_.list(q)).hit);
+  // A product loaded on a miss after the write reads at the write's position too.
+  store_.values.erase("mc:product:42");
+  run(service_.product(42));
+  EXPECT_EQ(repo_.product_read_after, repo_.next_lsn);
+}
+
+TEST_F(CatalogServiceTest, AnOlderWritePublishedLateDoesNotOverwriteANewerDocument) {
+  run(service_.update_product(42, new_price(99000)));
+  repo_.next_lsn -= 100;  // a write that committed earlier but reaches the cache later
+  run(service_.update_product(42, new_price(88000)));
+  EXPECT_FALSE(store_.values.contains("mc:product:42")) << "which document is newer is unclear: the next read loads";
+  EXPECT_EQ(store_.values.at("mc:catalog:lsn"), "00000016B374D848") << "the position never goes back";
+  EXPECT_EQ(store_.counters.at("mc:catalog:version"), 2);
+}
+
+TEST_F(CatalogServiceTest, AWriteThatChangesNothingPublishesNothing) {
+  auto missing = run(service_.update_product(7, new_price(1000)));
+  EXPECT_EQ(missing.outcome, Update::Outcome::kNotFound);
+  ProductChange foreign;
+  foreign.stock.push_back(StockChange{"P7-RED-S", 1});
+  auto refused = run(service_.update_product(42, foreign));
+  EXPECT_EQ(refused.outcome, Update::Outcome::kForeignSku);
+  EXPECT_EQ(refused.sku, "P7-RED-S");
+  EXPECT_EQ(repo_.writes, 0);
+  EXPECT_FALSE(store_.counters.contains("mc:catalog:version"));
+}
+
+TEST(CatalogServiceWithoutCache, EveryReadGoesToTheDatabaseAndNothingIsHeld) {
+  net::io_context io;
+  auto run = [&io]<class T>(Task<T> task) {
+    auto f = net::co_spawn(io, std::move(task), net::use_future);
+    io.restart();
+    io.run();
+    return f.get();
+  };
+  auto store = cache::make_null_store();
+  cache::CacheAside cache{*store, 0.1};
+  FakeRepository repo;
+  CacheConfig config;
+  config.enabled = false;
+  CatalogService service{repo, cache, config};
+  for (int i = 0; i < 2; ++i) {
+    auto categories = run(service.categories());
+    EXPECT_FALSE(categories.hit);
+    EXPECT_EQ(categories.db, "replica");
+    auto page = run(service.product_by_slug("flight-jacket-42"));
+    EXPECT_FALSE(page.hit);
+    EXPECT_EQ(page.db, "replica");
+  }
+  EXPECT_EQ(repo.slug_loads, 2) << "no slug held in the thread either";
+  EXPECT_EQ(repo.product_loads, 2);
+  auto update = run(service.update_product(42, new_price(99000)));
+  EXPECT_EQ(update.outcome, Update::Outcome::kUpdated);
+  EXPECT_TRUE(update.published) << "there is no cache to tell";
 }
 
 }  // namespace

@@ -1,7 +1,12 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "region/haproxy.hpp"
 #include "region/region.hpp"
+#include "region/replicas.hpp"
 
 namespace mc::region {
 namespace {
@@ -77,6 +82,118 @@ TEST(Placement, FourInstancesOverTwoZonesAreTwoAndTwo) {
   for (int i = 0; i < 4; ++i) ++counts[zone_for_launch(counts)];
   EXPECT_EQ(counts["a"], 2);
   EXPECT_EQ(counts["b"], 2);
+}
+
+TEST(DbServers, ThePrimaryFirstThenEachReplicaWithThePrimarysViewOfItsLag) {
+  const std::vector<ReplicationRow> rows{
+      {"replica-2", "streaming", 8192}, {"pg_basebackup", "backup", std::nullopt}, {"replica-1", "streaming", 0}};
+  const auto servers = db_servers(5432, 2, rows, {101, 102});
+  ASSERT_EQ(servers.size(), 3u);
+  EXPECT_EQ(servers[0].name, "primary");
+  EXPECT_EQ(servers[0].role, "primary");
+  EXPECT_TRUE(servers[0].up);
+  EXPECT_EQ(servers[0].lag_bytes, 0);
+  EXPECT_EQ(servers[0].port, 5432);
+  EXPECT_EQ(servers[1].name, "replica-1");
+  EXPECT_EQ(servers[1].role, "replica");
+  EXPECT_EQ(servers[1].port, 5433);
+  EXPECT_TRUE(servers[1].up);
+  EXPECT_EQ(servers[1].state, "streaming");
+  EXPECT_EQ(servers[1].lag_bytes, 0);
+  EXPECT_EQ(servers[1].pid, 101);
+  EXPECT_EQ(servers[2].port, 5434);
+  EXPECT_EQ(servers[2].lag_bytes, 8192);
+}
+
+TEST(DbServers, AReplicaThePrimaryDoesNotListIsNotUpAndADeadOneIsDown) {
+  const std::vector<ReplicationRow> rows{{"replica-2", "streaming", 0}};
+  const auto servers = db_servers(5432, 3, rows, {-1, 102, 103});
+  ASSERT_EQ(servers.size(), 4u);
+  EXPECT_FALSE(servers[1].up);
+  EXPECT_EQ(servers[1].state, "down");
+  EXPECT_EQ(servers[1].lag_bytes, std::nullopt);
+  EXPECT_TRUE(servers[2].up);
+  EXPECT_FALSE(servers[3].up) << "running, but not streaming";
+  EXPECT_EQ(servers[3].state, "not streaming");
+}
+
+TEST(DbServers, AReplicaListedTwiceIsItsStreamingConnection) {
+  // Right after a restart the primary may still list the old connection beside the new one.
+  const std::vector<ReplicationRow> rows{{"replica-1", "catchup", std::nullopt}, {"replica-1", "streaming", 40}};
+  const auto servers = db_servers(5432, 1, rows, {101});
+  EXPECT_EQ(servers[1].state, "streaming");
+  EXPECT_EQ(servers[1].lag_bytes, 40);
+  const auto catching_up = db_servers(5432, 1, std::vector<ReplicationRow>{{"replica-1", "catchup", 9000}}, {101});
+  EXPECT_TRUE(catching_up[1].up);
+  EXPECT_EQ(catching_up[1].state, "catchup");
+}
+
+TEST(DbServers, WithoutAnAnswerFromThePrimaryNothingIsKnownAboutTheReplicas) {
+  const auto servers = db_servers(5432, 1, std::nullopt, {101});
+  EXPECT_FALSE(servers[0].up);
+  EXPECT_EQ(servers[0].state, "unreachable");
+  EXPECT_FALSE(servers[1].up);
+  EXPECT_EQ(servers[1].state, "unknown");
+  EXPECT_EQ(db_servers(5432, 0, std::vector<ReplicationRow>{}, {}).size(), 1u) << "no replicas: the primary only";
+}
+
+TEST(Replicas, NamesAndNumbers) {
+  EXPECT_EQ(replica_name(3), "replica-3");
+  EXPECT_EQ(replica_number("replica-2", 2), 2);
+  EXPECT_EQ(replica_number("replica-3", 2), std::nullopt) << "beyond the region's replicas";
+  EXPECT_EQ(replica_number("replica-0", 2), std::nullopt);
+  EXPECT_EQ(replica_number("replica-1x", 2), std::nullopt);
+  EXPECT_EQ(replica_number("replica-", 2), std::nullopt);
+  EXPECT_EQ(replica_number("i-a1", 2), std::nullopt);
+}
+
+TEST(Replicas, ThePostmasterPidIsTheFirstLineOfItsFile) {
+  EXPECT_EQ(parse_postmaster_pid("4242\n/tmp/data/replica-1\n1700000000\n5433\n"), 4242);
+  EXPECT_EQ(parse_postmaster_pid("4242"), 4242);
+  EXPECT_EQ(parse_postmaster_pid(""), std::nullopt);
+  EXPECT_EQ(parse_postmaster_pid("x\n"), std::nullopt);
+  EXPECT_EQ(parse_postmaster_pid("-1\n"), std::nullopt);
+}
+
+TEST(Replicas, ProcessesAreAliveUntilTheyAreGone) {
+  EXPECT_TRUE(process_alive(::getpid()));
+  EXPECT_FALSE(process_alive(-1));
+  EXPECT_FALSE(running_postmaster("/nonexistent/replica-1"));
+}
+
+TEST(Replicas, LagReadsInBytesAndPowersOf1024) {
+  EXPECT_EQ(format_bytes(0), "0 B");
+  EXPECT_EQ(format_bytes(1023), "1023 B");
+  EXPECT_EQ(format_bytes(1536), "1.5 kB");
+  EXPECT_EQ(format_bytes(3 * 1024 * 1024), "3.0 MB");
+  EXPECT_EQ(format_bytes(5ll << 30), "5.0 GB");
+}
+
+TEST(RegionFile, ReplicasAndTheCacheSwitch) {
+  const auto path = std::filesystem::temp_directory_path() / ("region-file-" + std::to_string(::getpid()) + ".toml");
+  {
+    std::ofstream out(path);
+    out << "[region]\ncache = false\n[data]\nreplicas = 5\n";
+  }
+  RegionOptions o;
+  EXPECT_EQ(o.replicas, 2) << "two replicas unless told";
+  EXPECT_TRUE(o.cache);
+  EXPECT_EQ(load_region_file(path.string(), o), std::nullopt);
+  EXPECT_EQ(o.replicas, 5);
+  EXPECT_FALSE(o.cache);
+  {
+    std::ofstream out(path);
+    out << "[data]\nreplicas = 6\n";
+  }
+  const auto err = load_region_file(path.string(), o);
+  ASSERT_TRUE(err.has_value());
+  EXPECT_NE(err->find("data.replicas: expected an integer from 0 to 5"), std::string::npos) << *err;
+  {
+    std::ofstream out(path);
+    out << "[region]\ncache = \"no\"\n";
+  }
+  EXPECT_TRUE(load_region_file(path.string(), o).has_value());
+  std::filesystem::remove(path);
 }
 
 }  // namespace

@@ -1,0 +1,309 @@
+// Turns the configurations' results into the table (text and Markdown), a hand-drawn SVG chart and the
+// details a person reads when a figure looks wrong.
+
+import { KINDS, SEARCHES } from './workload.mjs';
+import { matchingNoCache } from './verdicts.mjs';
+
+export const COLUMNS = [
+  'configuration',
+  'requests (failed)',
+  'queries on primary',
+  'queries on replicas',
+  'cache hit ratio',
+  'p50',
+  'p99',
+];
+
+const CLIENT_COLUMNS = [
+  'configuration',
+  'answers X-DB: primary',
+  'X-DB: replica',
+  'X-DB: none',
+  'X-Cache: hit',
+  'throughput',
+];
+
+const DASH = '—';
+const fmtInt = (n) => (n === null || n === undefined ? '?' : n.toLocaleString('en-US'));
+const fmtMs = (ms) => (ms === null || ms === undefined ? DASH : `${ms < 10 ? ms.toFixed(1) : ms.toFixed(0)} ms`);
+const fmtPct = (x) => (x === null || x === undefined ? DASH : `${(100 * x).toFixed(1)}%`);
+
+export function counterLines(counts) {
+  const entries = Object.entries(counts ?? {});
+  return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${k} ${fmtInt(v)}`).join(', ');
+}
+
+// The server's hit ratio; the client's (X-Cache on answers) beside it when they differ by a point or more.
+function hitCell(r) {
+  const s = r.server.hitRatio;
+  const c = r.client.hitRatio;
+  const noHits = (r.server.cache.hit ?? 0) === 0 && (r.client.xcache.hit ?? 0) === 0;
+  if (!r.config.cache && noHits) return `${DASH} (off)`;
+  if (s === null && (c === null || c === 0)) return DASH;
+  if (s === null) return `${DASH} (answers ${fmtPct(c)})`;
+  if (c !== null && Math.abs(s - c) >= 0.01) return `${fmtPct(s)} (answers ${fmtPct(c)})`;
+  return fmtPct(s);
+}
+
+export function rowOf(r) {
+  const label = r.config.label;
+  if (!r.server) return [label, r.error ? 'error' : DASH, DASH, DASH, DASH, DASH, DASH];
+  const cv = r.client;
+  const unsent = r.run.unsent > 0 ? `, ${fmtInt(r.run.unsent)} not sent` : '';
+  return [
+    label,
+    `${fmtInt(cv.requests)} (${fmtInt(cv.failed)}${unsent})`,
+    fmtInt(r.server.primary),
+    fmtInt(r.server.replica),
+    hitCell(r),
+    fmtMs(cv.p50),
+    fmtMs(cv.p99),
+  ];
+}
+
+function clientRowOf(r) {
+  if (!r.client) return [r.config.label, DASH, DASH, DASH, DASH, DASH];
+  const cv = r.client;
+  const answered = cv.requests - cv.failed;
+  const share = (n) => `${fmtInt(n ?? 0)} (${answered === 0 ? 0 : Math.round((100 * (n ?? 0)) / answered)}%)`;
+  return [
+    r.config.label,
+    share(cv.xdb.primary),
+    share(cv.xdb.replica),
+    share(cv.xdb.none),
+    share(cv.xcache.hit),
+    `${(cv.requests / (r.run.ms / 1000)).toFixed(0)} req/s`,
+  ];
+}
+
+function plainTable(header, rows) {
+  const all = [header, ...rows];
+  const width = header.map((_, c) => Math.max(...all.map((row) => [...row[c]].length)));
+  const line = (row) => row.map((cell, c) => cell + ' '.repeat(width[c] - [...cell].length)).join(' | ');
+  return [line(all[0]), width.map((w) => '-'.repeat(w)).join('-|-'), ...all.slice(1).map(line)].join('\n');
+}
+
+export function textTable(results) {
+  return plainTable(COLUMNS, results.map(rowOf));
+}
+
+// The client's own view: what the X-DB and X-Cache headers of the answers said.
+export function clientTable(results) {
+  return plainTable(CLIENT_COLUMNS, results.map(clientRowOf));
+}
+
+function mdTable(header, rows) {
+  const esc = (s) => String(s).replaceAll('|', '\\|');
+  return [`| ${header.map(esc).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}
+
+export function markdown({ results, options, machine, started, seconds, workload, verdicts }) {
+  const out = [];
+  out.push('# Read replicas and the cache, measured on a local region');
+  out.push('');
+  out.push(`- date: ${started.toISOString()} (the run took ${seconds.toFixed(0)} s)`);
+  out.push(`- machine: ${machine.nproc} cores (nproc), ${machine.cpu}; \`${machine.uname}\`; node ${machine.node}`);
+  out.push(`- options: ${options.shoppers} shoppers × ${options.requests} requests, at most ${options.maxSeconds} s per ` +
+    `configuration, seed ${options.seed}${options.quick ? ', --quick' : ''}${options.assert ? ', --assert' : ''}; ` +
+    `region: ${options.instances} instances over ${options.azs} zones, sessions ${options.session}, --products ${options.products}`);
+  out.push(`- program: \`${machine.program}\``);
+  if (workload) {
+    out.push(`- catalog: ${fmtInt(workload.products)} products in ${workload.categories} categories (fingerprint ${workload.catalog}); ` +
+      `plan ${workload.fingerprint}: ${fmtInt(workload.total)} requests to ${fmtInt(workload.distinctPaths)} distinct URLs — ` +
+      KINDS.map((k) => `${k.label} ${fmtInt(workload.byKind[k.kind])}`).join(', '));
+    out.push(`- popularity: ${fmtInt(workload.productViews)} product views over ${fmtInt(workload.distinctProducts)} products, ` +
+      `the 10 most viewed take ${(100 * workload.top10ProductShare).toFixed(0)}%; searches: ${SEARCHES.map((s) => `"${s}"`).join(', ')} (most popular first)`);
+  }
+  out.push('');
+  out.push(mdTable(COLUMNS, results.map(rowOf)));
+  out.push('');
+  out.push('What the answers themselves said (headers `X-DB` and `X-Cache` of every answer; an answer built from several ' +
+    'reads names the first database it used, and is a hit only if every read hit):');
+  out.push('');
+  out.push(mdTable(CLIENT_COLUMNS, results.map(clientRowOf)));
+  out.push('');
+  out.push('![queries on the primary and on the replicas per configuration, with hit ratio and p99](reads.svg)');
+  out.push('');
+  out.push('**Counted.** Queries and cache lookups are the growth of `myclothes_db_queries_total{role}` and ' +
+    '`myclothes_cache_requests_total{result}`, summed over every instance\'s `/metrics`, between just before the ' +
+    'workload\'s first request and just after its last answer. Nothing else runs through the load balancer then: the ' +
+    'catalog was learnt before the first scrape. The one other source of queries in that window is HAProxy\'s ' +
+    'health check (`GET /readyz`, one `SELECT 1` on the primary each); the number is given per configuration below. ' +
+    'Hit ratio = hits / all lookups (misses and coalesced waits are not hits). Latency: from sending a request to the ' +
+    'end of its answer, measured by the client, over every request of the phase. A failed request is a network ' +
+    'error, a timeout or any status from 400 up (the workload asks only for what exists). Every configuration starts ' +
+    'with an empty cache (Redis keeps nothing across region starts).');
+  for (const r of results) {
+    out.push('');
+    out.push(`## ${r.config.label}`);
+    out.push('');
+    out.push(`- region: \`region up … --instances ${options.instances} ${r.regionArgs.join(' ')}\`` +
+      (r.startMs !== undefined ? `, serving after ${(r.startMs / 1000).toFixed(1)} s` : ''));
+    if (r.db) {
+      out.push(`- databases (region status): ${r.db.map((d) => `${d.name} (${d.role}` +
+        `${d.lag_bytes !== undefined ? `, lag ${d.lag_bytes} B` : ''}${d.up === false ? ', down' : ''})`).join(', ') || DASH}`);
+    }
+    if (r.error) out.push('', `**The configuration stopped with an error:** ${r.error}`, '');
+    if (r.server) {
+      const s = r.server;
+      const cv = r.client;
+      out.push(`- workload: ${fmtInt(cv.requests)} requests in ${(r.run.ms / 1000).toFixed(1)} s ` +
+        `(${(cv.requests / (r.run.ms / 1000)).toFixed(0)} req/s)${r.run.unsent ? `; **${r.run.unsent} not sent** (--max-seconds)` : ''}; ` +
+        `answers: ${counterLines(cv.byStatus)}; by instance: ${counterLines(cv.byInstance)}`);
+      out.push(`- queries (server): primary ${fmtInt(s.primary)}, replicas ${fmtInt(s.replica)}` +
+        `${Object.keys(s.otherRoles).length ? `, ${counterLines(s.otherRoles)}` : ''}; of the primary's, health checks in the window: ` +
+        `${fmtInt(s.healthChecks)} (/readyz, one SELECT 1 each), which leaves ${fmtInt(Math.max(0, s.primary - s.healthChecks))} for the workload`);
+      out.push(`- cache lookups (server): ${counterLines(s.cache)} → hit ratio ${fmtPct(s.hitRatio)}`);
+      if (r.config.cache) {
+        const base = matchingNoCache(r, results);
+        if (base) {
+          const here = s.primary + s.replica;
+          const there = base.server.primary + base.server.replica;
+          out.push(`- database queries against "${base.config.label}": ${fmtInt(here)} vs ${fmtInt(there)}` +
+            (there > 0 ? ` (${(100 * here / there).toFixed(1)}%)` : ''));
+        }
+      }
+      out.push(`- instances read: ${s.instances.join(', ') || DASH}` +
+        `${Object.keys(s.inRotation ?? {}).length ? `; replicas in each one's rotation after the phase: ${counterLines(s.inRotation)}` : ''}` +
+        `${s.missing.length ? `; **no /metrics from ${s.missing.join(', ')}**` : ''}` +
+        `${s.restarted.length ? `; **restarted during the phase: ${s.restarted.join(', ')}**` : ''}`);
+      const st = r.storySearch;
+      const nths = (list) => list.slice(0, 8).map((x) => `${x.nth} (X-DB ${x.xdb})`).join(', ') + (list.length > 8 ? ', …' : '');
+      out.push(`- the search for "${SEARCHES[0]}" (first page, JSON and page): ${st.requests} requests; ` +
+        (st.reachedDb.length === 0 ? 'none reached a database'
+          : `${st.reachedDb.length} reached a database: no. ${nths(st.reachedDb)}`) +
+        (st.judged < st.requests ? ` (judged: the ${st.judged} sent within the cache's TTL of the first)` : ''));
+      out.push('');
+      out.push(mdTable(['request', 'requests', 'failed', 'p50', 'p99', 'X-Cache: hit', 'X-DB primary / replica / none'],
+        KINDS.map((k) => {
+          const t = cv.byKind[k.kind];
+          return [k.label, fmtInt(t.requests), fmtInt(t.failed), fmtMs(t.p50), fmtMs(t.p99), fmtPct(t.hitRatio),
+            `${fmtInt(t.xdb.primary ?? 0)} / ${fmtInt(t.xdb.replica ?? 0)} / ${fmtInt(t.xdb.none ?? 0)}`];
+        })));
+      for (const f of cv.failures) out.push(`- failed: ${f.at} ${f.request} → ${f.answer} (instance ${f.instance ?? '?'})`);
+    }
+    if (r.logs && r.logs.lines.length > 0) {
+      out.push('');
+      out.push(`Instance log lines of this configuration about the database, warnings and errors (${r.logs.warnings} warnings/errors in all):`);
+      out.push('');
+      out.push('```');
+      for (const line of r.logs.lines) out.push(line);
+      out.push('```');
+    }
+  }
+  if (verdicts) {
+    out.push('', '## Properties (--assert)', '');
+    for (const v of verdicts) out.push(`- ${v.ok ? 'holds' : '**FAILED**'}: ${v.what}${v.ok ? '' : ` — ${v.why}`}`);
+  }
+  out.push('');
+  return out.join('\n');
+}
+
+function esc(s) {
+  return String(s).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+function niceStep(range, ticks) {
+  const raw = Math.max(range, 1) / ticks;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * mag >= raw) return m * mag;
+  return 10 * mag;
+}
+
+// Left: stacked bars of queries on the primary and on the replicas per configuration, with the hit ratio and
+// p99 written above each bar. Right: p50 and p99 per configuration.
+export function svg({ results, options, started }) {
+  const W = 980;
+  const H = 450;
+  const top = 100;
+  const plotH = 260;
+  const base = top + plotH;
+  const navy = '#1f4e79';
+  const sky = '#7fb3e0';
+  const orange = '#e07b39';
+  const sand = '#f2c49b';
+  const grey = '#888';
+  const s = [];
+  s.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  s.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
+  s.push('<text x="20" y="26" font-size="16" font-weight="bold">MyClothes: where catalog reads go, with and without the cache and read replicas</text>');
+  s.push(`<text x="20" y="46" fill="${grey}">${esc(`${started.toISOString().slice(0, 10)}, ${options.shoppers} shoppers × ${options.requests} requests per configuration, ${options.instances} instances; the same workload each time`)}</text>`);
+
+  const label2 = (text, x, y) => {
+    const [a, b] = text.split(', ');
+    s.push(`<text x="${x}" y="${y}" text-anchor="middle">${esc(a)}${b ? ',' : ''}</text>`);
+    if (b) s.push(`<text x="${x}" y="${y + 14}" text-anchor="middle">${esc(b)}</text>`);
+  };
+
+  // Queries.
+  const x0 = 70;
+  const plotW = 470;
+  const ran = results.filter((r) => r.server);
+  // Headroom above the tallest bar for its three lines of annotation.
+  const maxQ = 1.18 * Math.max(1, ...ran.map((r) => r.server.primary + r.server.replica));
+  const qStep = niceStep(maxQ, 5);
+  const qMax = Math.ceil(maxQ / qStep) * qStep;
+  const Yq = (v) => base - (plotH * v) / qMax;
+  s.push(`<text x="${x0 - 50}" y="${top - 30}" font-weight="bold">database queries during the workload</text>`);
+  for (let v = 0; v <= qMax; v += qStep) {
+    s.push(`<line x1="${x0}" y1="${Yq(v)}" x2="${x0 + plotW}" y2="${Yq(v)}" stroke="#ddd"/>`);
+    s.push(`<text x="${x0 - 8}" y="${Yq(v) + 4}" text-anchor="end" fill="${grey}">${fmtInt(v)}</text>`);
+  }
+  const gw = plotW / Math.max(1, results.length);
+  const bw = Math.min(56, gw * 0.5);
+  results.forEach((r, i) => {
+    const cx = x0 + gw * i + gw / 2;
+    label2(r.config.label, cx, base + 18);
+    if (!r.server) {
+      s.push(`<text x="${cx}" y="${base - 8}" text-anchor="middle" fill="${grey}">error</text>`);
+      return;
+    }
+    const p = r.server.primary;
+    const q = r.server.replica;
+    const x = cx - bw / 2;
+    s.push(`<rect x="${x}" y="${Yq(p)}" width="${bw}" height="${base - Yq(p)}" fill="${navy}"><title>${fmtInt(p)} on the primary</title></rect>`);
+    s.push(`<rect x="${x}" y="${Yq(p + q)}" width="${bw}" height="${Yq(p) - Yq(p + q)}" fill="${sky}"><title>${fmtInt(q)} on replicas</title></rect>`);
+    const yTop = Yq(p + q);
+    s.push(`<text x="${cx}" y="${yTop - 34}" text-anchor="middle" font-size="11">${fmtInt(p + q)} queries</text>`);
+    const off = !r.config.cache && (r.server.cache.hit ?? 0) === 0;
+    s.push(`<text x="${cx}" y="${yTop - 20}" text-anchor="middle" font-size="11" fill="${orange}">${off ? 'cache off' : `hit ${esc(fmtPct(r.server.hitRatio))}`}</text>`);
+    s.push(`<text x="${cx}" y="${yTop - 6}" text-anchor="middle" font-size="11" fill="${grey}">p99 ${esc(fmtMs(r.client.p99))}</text>`);
+  });
+  s.push(`<line x1="${x0}" y1="${base}" x2="${x0 + plotW}" y2="${base}" stroke="#333"/>`);
+  const ly = base + 58;
+  s.push(`<rect x="${x0}" y="${ly - 10}" width="12" height="12" fill="${navy}"/><text x="${x0 + 18}" y="${ly}">on the primary</text>`);
+  s.push(`<rect x="${x0 + 120}" y="${ly - 10}" width="12" height="12" fill="${sky}"/><text x="${x0 + 138}" y="${ly}">on read replicas</text>`);
+  s.push(`<text x="${x0 + 260}" y="${ly}" fill="${orange}">hit: cache hit ratio</text>`);
+
+  // Latency.
+  const lx0 = 640;
+  const lw = 310;
+  const maxMs = 1.05 * Math.max(1, ...ran.map((r) => r.client.p99 ?? 0));
+  const mStep = niceStep(maxMs, 5);
+  const mMax = Math.ceil(maxMs / mStep) * mStep;
+  const Ym = (v) => base - (plotH * v) / mMax;
+  s.push(`<text x="${lx0 - 40}" y="${top - 30}" font-weight="bold">latency seen by the shoppers (ms)</text>`);
+  for (let v = 0; v <= mMax + 1e-9; v += mStep) {
+    s.push(`<line x1="${lx0}" y1="${Ym(v)}" x2="${lx0 + lw}" y2="${Ym(v)}" stroke="#ddd"/>`);
+    s.push(`<text x="${lx0 - 8}" y="${Ym(v) + 4}" text-anchor="end" fill="${grey}">${Number(v.toFixed(2))}</text>`);
+  }
+  const lgw = lw / Math.max(1, results.length);
+  const lbw = Math.min(26, lgw * 0.34);
+  results.forEach((r, i) => {
+    const cx = lx0 + lgw * i + lgw / 2;
+    label2(r.config.label, cx, base + 18);
+    if (!r.client) return;
+    [[r.client.p50, sand, 'p50'], [r.client.p99, orange, 'p99']].forEach(([v, color, name], j) => {
+      if (v === null) return;
+      const x = cx - lbw - 2 + j * (lbw + 4);
+      s.push(`<rect x="${x}" y="${Ym(v)}" width="${lbw}" height="${base - Ym(v)}" fill="${color}"><title>${name} ${esc(fmtMs(v))}</title></rect>`);
+      s.push(`<text x="${x + lbw / 2}" y="${Ym(v) - 4}" text-anchor="middle" font-size="10">${v < 10 ? v.toFixed(1) : v.toFixed(0)}</text>`);
+    });
+  });
+  s.push(`<line x1="${lx0}" y1="${base}" x2="${lx0 + lw}" y2="${base}" stroke="#333"/>`);
+  s.push(`<rect x="${lx0}" y="${ly - 10}" width="12" height="12" fill="${sand}"/><text x="${lx0 + 18}" y="${ly}">p50</text>`);
+  s.push(`<rect x="${lx0 + 60}" y="${ly - 10}" width="12" height="12" fill="${orange}"/><text x="${lx0 + 78}" y="${ly}">p99</text>`);
+  s.push('</svg>');
+  return s.join('\n') + '\n';
+}
