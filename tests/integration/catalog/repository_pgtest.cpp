@@ -13,7 +13,7 @@
 #include "catalog/repository.hpp"
 #include "catalog/seed.hpp"
 #include "db/migrate.hpp"
-#include "integration/db/scratch_database.hpp"
+#include "integration/seeded_database.hpp"
 
 namespace mc::catalog {
 namespace {
@@ -22,18 +22,7 @@ namespace net = boost::asio;
 
 class CatalogRepositoryTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    auto admin = testing::primary_conninfo();
-    if (!admin) return;
-    db_ = new testing::ScratchDatabase(*admin, "catalog_repo");
-    auto applied =
-        db::migrate(db_->conninfo(), std::string(MYCLOTHES_SOURCE_DIR) + "/db/migrations", [](std::string_view) {});
-    ASSERT_TRUE(applied) << applied.error();
-    SeedOptions options;
-    options.products = 1500;
-    auto report = seed_catalog(db_->conninfo(), options, false, [](std::int64_t, std::int64_t) {});
-    ASSERT_TRUE(report) << report.error();
-  }
+  static void SetUpTestSuite() { db_ = testing::seeded_database("catalog_repo", 1500); }
   static void TearDownTestSuite() {
     delete db_;
     db_ = nullptr;

@@ -27,8 +27,8 @@
 #include "db/database.hpp"
 #include "db/migrate.hpp"
 #include "http/server.hpp"
-#include "integration/db/scratch_database.hpp"
 #include "integration/io_loop_test.hpp"
+#include "integration/seeded_database.hpp"
 #include "redis/client.hpp"
 #include "web/page_memo.hpp"
 #include "web/site.hpp"
@@ -115,16 +115,8 @@ std::vector<std::string> split_commas(const std::string& s) {
 class CatalogAdminTest : public testing::IoLoopTest {
  protected:
   static void SetUpTestSuite() {
-    auto admin = testing::primary_conninfo();
-    if (!admin) return;
-    db_ = new testing::ScratchDatabase(*admin, "admin");
-    auto applied =
-        db::migrate(db_->conninfo(), std::string(MYCLOTHES_SOURCE_DIR) + "/db/migrations", [](std::string_view) {});
-    ASSERT_TRUE(applied) << applied.error();
-    catalog::SeedOptions options;
-    options.products = 400;
-    auto report = catalog::seed_catalog(db_->conninfo(), options, false, [](std::int64_t, std::int64_t) {});
-    ASSERT_TRUE(report) << report.error();
+    db_ = testing::seeded_database("admin", 400);
+    if (db_ == nullptr) return;
     // With read replicas (MYCLOTHES_DB_REPLICAS), the tests read them too: wait until they have the catalog.
     if (const char* env = std::getenv("MYCLOTHES_DB_REPLICAS")) {
       for (const auto& r : split_commas(env)) replicas_.push_back(db::conninfo_with_database(r, db_->name()));

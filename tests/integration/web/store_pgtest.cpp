@@ -16,8 +16,8 @@
 #include "db/database.hpp"
 #include "db/migrate.hpp"
 #include "http/server.hpp"
-#include "integration/db/scratch_database.hpp"
 #include "integration/io_loop_test.hpp"
+#include "integration/seeded_database.hpp"
 #include "redis/client.hpp"
 #include "web/page_memo.hpp"
 #include "web/site.hpp"
@@ -31,18 +31,7 @@ using namespace std::chrono_literals;
 
 class StoreTest : public testing::IoLoopTest {
  protected:
-  static void SetUpTestSuite() {
-    auto admin = testing::primary_conninfo();
-    if (!admin) return;
-    db_ = new testing::ScratchDatabase(*admin, "store");
-    auto applied =
-        db::migrate(db_->conninfo(), std::string(MYCLOTHES_SOURCE_DIR) + "/db/migrations", [](std::string_view) {});
-    ASSERT_TRUE(applied) << applied.error();
-    catalog::SeedOptions options;
-    options.products = 400;
-    auto report = catalog::seed_catalog(db_->conninfo(), options, false, [](std::int64_t, std::int64_t) {});
-    ASSERT_TRUE(report) << report.error();
-  }
+  static void SetUpTestSuite() { db_ = testing::seeded_database("store", 400); }
   static void TearDownTestSuite() {
     delete db_;
     db_ = nullptr;

@@ -37,16 +37,6 @@ TEST(Quantity, IsOneToNinetyNineAndZeroOnlyToRemove) {
   EXPECT_FALSE(valid_quantity(-1, true));
 }
 
-class NoCache final : public cache::Store {
- public:
-  Task<std::optional<std::string>> get(std::string) override { co_return std::nullopt; }
-  Task<void> set(std::string, std::string, std::chrono::milliseconds) override { co_return; }
-  Task<void> del(std::vector<std::string>) override { co_return; }
-  Task<std::int64_t> get_counter(std::string) override { co_return 0; }
-  Task<std::int64_t> incr(std::string) override { co_return 0; }
-  bool available() const override { return false; }
-};
-
 // One product, 42, in black M (stock 3) and black L (sold out).
 class OneProduct final : public catalog::CatalogRepository {
  public:
@@ -94,8 +84,8 @@ class CartServiceTest : public ::testing::Test {
   }
 
   net::io_context io_;
-  NoCache store_;
-  cache::CacheAside cache_{store_, 0.1};
+  std::unique_ptr<cache::Store> store_ = cache::make_null_store();
+  cache::CacheAside cache_{*store_, 0.1};
   OneProduct repo_;
   catalog::CatalogService catalog_{repo_, cache_, CacheConfig{}};
   // The store of mode sticky: the same rules as the Redis store, in memory.

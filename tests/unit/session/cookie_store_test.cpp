@@ -12,6 +12,7 @@
 #include "core/metrics.hpp"
 #include "session/seal.hpp"
 #include "session/session.hpp"
+#include "unit/run_task.hpp"
 
 namespace mc::session {
 namespace {
@@ -21,28 +22,7 @@ using Status = AddResult::Status;
 constexpr std::int64_t kStart = 1'700'000'000;
 constexpr std::string_view kMetric = "myclothes_session_rejected_total";
 
-// Runs a store's coroutine to completion (the cookie store does no I/O: it never suspends).
-template <class T>
-T run(Task<T> task) {
-  boost::asio::io_context io;
-  std::optional<T> result;
-  std::exception_ptr error;
-  boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T value) {
-    error = e;
-    if (!e) result.emplace(std::move(value));
-  });
-  io.run();
-  if (error) std::rethrow_exception(error);
-  return std::move(*result);
-}
-
-void run(Task<void> task) {
-  boost::asio::io_context io;
-  std::exception_ptr error;
-  boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr e) { error = e; });
-  io.run();
-  if (error) std::rethrow_exception(error);
-}
+using mc::testing::run;
 
 std::uint64_t rejected(const std::string& reason) {
   return metrics::registry().counter(std::string(kMetric), {{"reason", reason}}).value();

@@ -11,6 +11,7 @@
 
 #include "core/metrics.hpp"
 #include "session/session.hpp"
+#include "unit/run_task.hpp"
 
 namespace mc::session {
 namespace {
@@ -18,14 +19,7 @@ namespace {
 using namespace std::chrono_literals;
 using Status = AddResult::Status;
 
-// Runs a store operation to completion on a private io_context (the store never suspends).
-template <class T>
-T run(Task<T> task) {
-  boost::asio::io_context io;
-  auto result = boost::asio::co_spawn(io, std::move(task), boost::asio::use_future);
-  io.run();
-  return result.get();
-}
+using mc::testing::run;
 
 std::map<std::string, int> by_sku(const std::vector<CartLine>& lines) {
   std::map<std::string, int> out;
