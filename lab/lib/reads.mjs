@@ -6,17 +6,14 @@
 // the catalog seeded once, replicas are made (pg_basebackup) the first time they are asked for, and Redis
 // keeps nothing across starts, so every configuration starts with a cold cache.
 
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { Region, freePort, instanceLogs, runVerb } from './region.mjs';
+import { info, root, runLab } from './harness.mjs';
+import { allFree, freePort, instanceLogs, portIsFree, runVerb } from './region.mjs';
 import { clientTable, counterLines, markdown, svg, textTable } from './reads/report.mjs';
-import { HELP, UsageError, parseOptions } from './reads/options.mjs';
+import { HELP, parseOptions } from './reads/options.mjs';
 import { difference, scrape, serverView } from './reads/counters.mjs';
 import { verdicts } from './reads/verdicts.mjs';
 import {
@@ -24,50 +21,11 @@ import {
 } from './reads/workload.mjs';
 import { Shopper, makeAgent, rng } from './shopper.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kMaxReplicas = 5;  // replica n listens on the PostgreSQL port + n
 // Search results stay cached for cache.listing_ttl_seconds (60 s by default) minus up to 10 % jitter: the
 // story's search is judged only within this time of its first request.
 const kStorySearchWindowMs = 54_000;
 const kInServiceTimeoutMs = 30_000;
-
-const step = (text) => process.stderr.write(`==> ${text}\n`);
-const info = (text) => process.stderr.write(`    ${text}\n`);
-
-function machine(program) {
-  const sh = (cmd, args, fallback) => {
-    try {
-      return execFileSync(cmd, args, { encoding: 'utf8' }).trim();
-    } catch {
-      return fallback;
-    }
-  };
-  return {
-    nproc: Number(sh('nproc', [], String(os.availableParallelism()))),
-    uname: sh('uname', ['-a'], `${os.type()} ${os.release()} ${os.machine()}`),
-    cpu: os.cpus()[0]?.model?.trim() ?? 'unknown CPU',
-    node: process.versions.node,
-    program: path.relative(root, program) || program,
-  };
-}
-
-function portIsFree(port) {
-  return new Promise((resolve) => {
-    if (port < 1 || port > 65535) {
-      resolve(false);
-      return;
-    }
-    const server = net.createServer();
-    server.unref();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-async function allFree(ports) {
-  for (const p of ports) if (!(await portIsFree(p))) return false;
-  return true;
-}
 
 const pgBlock = (pg) => Array.from({ length: kMaxReplicas + 1 }, (_, n) => pg + n);
 
@@ -116,12 +74,6 @@ async function pickPorts(state) {
   const ports = { lb, pg, redis };
   fs.writeFileSync(memory, `${JSON.stringify(ports)}\n`);
   return { ...ports, reused: false };
-}
-
-function makeDirs(dir) {
-  if (fs.existsSync(dir)) return;
-  makeDirs(path.dirname(dir));
-  fs.mkdirSync(dir);
 }
 
 // The flags of `region up` this program knows (from its --help).
@@ -187,91 +139,29 @@ function logEvidence(state, sizes) {
   return { lines, warnings };
 }
 
-const waitForever = () => new Promise(() => {});
-
 const planFingerprint = (plans) => crypto.createHash('sha256').update(JSON.stringify(plans)).digest('hex').slice(0, 12);
 
-export async function main(argv) {
-  let options;
-  try {
-    options = parseOptions(argv, root);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`lab/reads: ${err.message}\n`);
-    return 2;
-  }
-  if (options.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
-  try {
-    fs.accessSync(options.program, fs.constants.X_OK);
-  } catch {
-    process.stderr.write(`lab/reads: ${options.program} is not an executable program\n` +
-      '  next: cmake --build build/release --target myclothes (or give --program PATH)\n');
-    return 2;
-  }
+// Why this program cannot run the configurations asked for (flags its `region up` lacks), or null.
+async function missingFlags(options) {
   const known = await regionFlags(options.program);
   const needed = [...new Set(options.configurations.flatMap((c) => regionArgs(c).filter((a) => a.startsWith('--'))))];
   const unknown = needed.filter((f) => !known.has(f));
-  if (unknown.length > 0) {
-    process.stderr.write(`lab/reads: \`${path.relative(root, options.program)} region up\` does not know ${unknown.join(' and ')} ` +
-      '(not in its --help)\n  next: rebuild (cmake --build build/release --target myclothes) once the region has them\n');
-    return 2;
-  }
-  try {
-    makeDirs(options.out);
-    fs.accessSync(options.out, fs.constants.W_OK);
-  } catch (err) {
-    process.stderr.write(`lab/reads: --out ${options.out}: ${err.code ?? err.message}\n`);
-    return 2;
-  }
+  if (unknown.length === 0) return null;
+  return `\`${path.relative(root, options.program)} region up\` does not know ${unknown.join(' and ')} ` +
+    '(not in its --help)\n  next: rebuild (cmake --build build/release --target myclothes) once the region has them';
+}
 
-  const started = new Date();
-  const t0 = Date.now();
-  const tempState = options.state === null;
-  const state = tempState ? fs.mkdtempSync(path.join(os.tmpdir(), 'myclothes-lab-reads-')) : options.state;
-  try {
-    makeDirs(state);
-  } catch (err) {
-    process.stderr.write(`lab/reads: --state ${state}: ${err.code ?? err.message}\n`);
-    return 2;
-  }
-  const ports = await pickPorts(state);
-  const logFile = path.join(state, 'lab-region.log');
-
-  let current = null;
-  let stopping = false;
-  const onSignal = async (signal) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`\nlab/reads: ${signal}: bringing the region down …\n`);
-    if (current) await current.stop();
-    if (tempState) fs.rmSync(state, { recursive: true, force: true });
-    process.stderr.write(`lab/reads: stopped${tempState ? '' : `; the region's files are in ${state}`}\n`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, onSignal);
-
-  step(`reads lab: ${options.shoppers} shoppers × ${options.requests} requests per configuration; ` +
-    `${options.configurations.map((c) => c.name).join(', ')}`);
-  info(`state ${state}${tempState ? ' (temporary)' : ''}; load balancer port ${ports.lb}, PostgreSQL ${ports.pg} ` +
-    `(replicas ${ports.pg + 1}…${ports.pg + kMaxReplicas}), Redis ${ports.redis}${ports.reused ? ' (as last time)' : ''}`);
-
+export function main(argv) {
+  // Learnt in the first configuration, the same for all: the catalog, the shoppers' plans and their summary.
   let catalog = null;
   let plans = null;
   let workload = null;
-  const results = [];
-  let trouble = false;
-  for (const [i, config] of options.configurations.entries()) {
-    step(`[${i + 1}/${options.configurations.length}] ${config.label}`);
+  let sizes = null;  // the instance logs' sizes when the current configuration started
+
+  // Starts the region for `config` and runs the workload; the result has `error` if something failed.
+  async function run(config, region, { options, state }) {
     const extraArgs = regionArgs(config);
-    const region = new Region({
-      program: options.program, root, state, ports, products: options.products, instances: options.instances,
-      azs: options.azs, session: options.session, sticky: false, logFile, extraArgs,
-    });
-    current = region;
-    const sizes = logSizes(state);
+    sizes = logSizes(state);
     const result = { config, regionArgs: extraArgs };
     try {
       info(`region: starting (${options.instances} instances, ${extraArgs.join(' ')}) …`);
@@ -322,16 +212,11 @@ export async function main(argv) {
     } catch (err) {
       result.error = err.message;
     }
-    if (stopping) return await waitForever();
-    if (result.error) {
-      trouble = true;
-      info(`error: ${result.error}`);
-    }
-    info('region: stopping …');
-    const stopped = await region.stop();
-    if (stopping) return await waitForever();
-    current = null;
-    if (!stopped.clean) info(`warning: the region did not stop cleanly (${stopped.signal ?? `status ${stopped.code}`}); see ${logFile}`);
+    return result;
+  }
+
+  // Once the region is down: the configuration's log evidence, and what looks wrong.
+  function afterStop(result, config, { state, logFile }) {
     result.logs = logEvidence(state, sizes);
     if (result.error || (result.client && result.client.failed > 0)) {
       info(`logs: ${logFile} and ${path.join(state, 'logs')}/`);
@@ -341,37 +226,29 @@ export async function main(argv) {
       info(`odd: ${config.replicas} replicas, yet no query ran on one; instance log lines:`);
       for (const line of result.logs.lines.slice(0, 6)) info(`  ${line}`);
     }
-    results.push(result);
   }
 
-  const seconds = (Date.now() - t0) / 1000;
-  const sameWorkload = results.every((r) => r.error || r.catalogTotal === catalog?.total);
-  const checked = options.assert ? verdicts(results, { sameWorkload }) : null;
-  const figures = {
-    started: started.toISOString(), seconds, machine: machine(options.program),
-    options: { ...options, out: undefined, help: undefined, state }, ports, workload,
-    results, verdicts: checked,
-  };
-  fs.writeFileSync(path.join(options.out, 'reads.json'), `${JSON.stringify(figures, null, 2)}\n`);
-  fs.writeFileSync(path.join(options.out, 'reads.md'),
-    markdown({ results, options, machine: figures.machine, started, seconds, workload, verdicts: checked }));
-  fs.writeFileSync(path.join(options.out, 'reads.svg'), svg({ results, options, started }));
-
-  process.stdout.write(`\n${textTable(results)}\n\n${clientTable(results)}\n\n`);
-  step(`done in ${seconds.toFixed(0)} s; table, chart and figures in ${path.relative(process.cwd(), options.out) || '.'}/ ` +
-    '(reads.md, reads.svg, reads.json)');
-
-  let code = trouble ? 1 : 0;
-  if (checked) {
-    const failed = checked.filter((v) => !v.ok);
-    for (const v of failed) process.stderr.write(`assert: FAILED ${v.what}: ${v.why}\n`);
-    if (failed.length === 0) step(`assert: all ${checked.length} properties hold`);
-    else code = 1;
-  }
-  if (tempState && code === 0) {
-    fs.rmSync(state, { recursive: true, force: true });
-  } else if (tempState) {
-    info(`the region's state and logs are kept in ${state}`);
-  }
-  return code;
+  return runLab(argv, {
+    name: 'reads',
+    help: HELP,
+    parseOptions,
+    check: missingFlags,
+    pickPorts,
+    headline: (options) => `reads lab: ${options.shoppers} shoppers × ${options.requests} requests per ` +
+      `configuration; ${options.configurations.map((c) => c.name).join(', ')}`,
+    portsText: (ports) => `load balancer port ${ports.lb}, PostgreSQL ${ports.pg} (replicas ${ports.pg + 1}…` +
+      `${ports.pg + kMaxReplicas}), Redis ${ports.redis}${ports.reused ? ' (as last time)' : ''}`,
+    items: (options) => options.configurations,
+    title: (config) => config.label,
+    regionSettings: (config, options) => ({ session: options.session, sticky: false, extraArgs: regionArgs(config) }),
+    run,
+    afterStop,
+    verdicts: (results) => verdicts(results, {
+      sameWorkload: results.every((r) => r.error || r.catalogTotal === catalog?.total),
+    }),
+    figures: () => ({ workload }),
+    markdown,
+    svg,
+    tables: (results) => `${textTable(results)}\n\n${clientTable(results)}`,
+  });
 }

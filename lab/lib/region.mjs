@@ -1,5 +1,6 @@
-// A local region as a child process: `myclothes region up` in the foreground, and the verbs that talk to
-// it (status, kill, down). The lab owns at most one region at a time and always brings it down.
+// A local region as a child process: `myclothes region up` in the foreground, the verbs that talk to it
+// (status, kill, down) and the ports it may use. The labs and the region tests (tests/region) use it, and
+// always bring down what they start.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,8 +12,11 @@ const kStartTimeoutMs = 180_000;  // the first start runs initdb and seeds the c
 const kVerbTimeoutMs = 60_000;
 const kExitTimeoutMs = 30_000;
 
-// A TCP port nothing listens on at this moment (the kernel picks it).
-export function freePort() {
+// The default ports of a developer's own store and region (serve, region up): never handed to a lab or a test,
+// which may run beside them.
+const kDefaultPorts = [8080, 55432, 56379];
+
+function kernelPort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
@@ -22,6 +26,48 @@ export function freePort() {
       server.close(() => resolve(port));
     });
   });
+}
+
+// A TCP port nothing listens on at this moment (the kernel picks it).
+export async function freePort() {
+  for (;;) {
+    const port = await kernelPort();
+    if (!kDefaultPorts.includes(port)) return port;
+  }
+}
+
+// Whether `port` can be bound on 127.0.0.1 at this moment.
+export function portIsFree(port) {
+  return new Promise((resolve) => {
+    if (port < 1 || port > 65535 || kDefaultPorts.includes(port)) {
+      resolve(false);
+      return;
+    }
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+export async function allFree(ports) {
+  for (const p of ports) if (!(await portIsFree(p))) return false;
+  return true;
+}
+
+// Distinct free ports for a region's load balancer, PostgreSQL and Redis (the kernel picks them), with
+// PostgreSQL's next `replicas` ports free as well: replica n listens on the PostgreSQL port + n.
+export async function regionPorts(replicas = 0) {
+  const lb = await freePort();
+  let redis = await freePort();
+  while (redis === lb) redis = await freePort();
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const pg = await freePort();
+    const block = Array.from({ length: replicas + 1 }, (_, n) => pg + n);
+    if (block.includes(lb) || block.includes(redis)) continue;
+    if (await allFree(block.slice(1))) return { lb, pg, redis };
+  }
+  throw new Error(`no run of ${replicas + 1} free ports found`);
 }
 
 // Runs `program args…` to completion; resolves {code, stdout, stderr}. Never rejects on a non-zero exit.
@@ -53,7 +99,16 @@ export class Region {
     this.exited = null;  // a promise of the child's exit
     this.lb = null;
     this.tail = [];  // the last lines the region printed, for error messages
+    this.output = '';  // everything it printed (the region tests match on it)
     this.stopping = null;
+  }
+
+  get state() {
+    return this.s.state;
+  }
+
+  get ports() {
+    return this.s.ports;
   }
 
   get alive() {
@@ -88,6 +143,7 @@ export class Region {
       };
       const onData = (chunk) => {
         log.write(chunk);
+        this.output += chunk;
         pending += chunk;
         const lines = pending.split('\n');
         pending = lines.pop();

@@ -1,4 +1,8 @@
-// Turns the scenarios' results into the table (text and Markdown), a hand-drawn SVG chart and the raw JSON.
+// Turns the scenarios' results into the table (text and Markdown) and a hand-drawn SVG chart.
+
+import {
+  DASH, GREY, escXml, fmtInt, markdownHead, mdTable, niceStep, plainTable, svgDocument, verdictSection,
+} from './reporting.mjs';
 
 export const COLUMNS = [
   'scenario',
@@ -9,14 +13,10 @@ export const COLUMNS = [
   'tampered cookies rejected',
 ];
 
-const DASH = '—';
-
 export function fmtBytes(n) {
   if (n === null || n === undefined) return '?';
   return n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KB`;
 }
-
-const fmtInt = (n) => n.toLocaleString('en-US');
 
 function share(part, whole) {
   if (whole === 0) return `${part}/0`;
@@ -63,28 +63,16 @@ export function rowOf(r) {
 }
 
 export function textTable(results) {
-  const rows = [COLUMNS, ...results.map(rowOf)];
-  const width = COLUMNS.map((_, c) => Math.max(...rows.map((row) => [...row[c]].length)));
-  const line = (row) => row.map((cell, c) => cell + ' '.repeat(width[c] - [...cell].length)).join(' | ');
-  return [line(rows[0]), width.map((w) => '-'.repeat(w)).join('-|-'), ...rows.slice(1).map(line)].join('\n');
-}
-
-function mdTable(header, rows) {
-  const esc = (s) => String(s).replaceAll('|', '\\|');
-  return [`| ${header.map(esc).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+  return plainTable(COLUMNS, results.map(rowOf));
 }
 
 export function markdown({ results, options, machine, started, seconds, verdicts }) {
-  const out = [];
-  out.push('# Session strategies, measured on a local region');
-  out.push('');
-  out.push(`- date: ${started.toISOString()} (the run took ${seconds.toFixed(0)} s)`);
-  out.push(`- machine: ${machine.nproc} cores (nproc), ${machine.cpu}; \`${machine.uname}\`; node ${machine.node}`);
-  out.push(`- options: ${options.shoppers} shoppers × ${options.lines} lines, ${options.looks} looks per check, ` +
-    `scenarios ${options.scenarios.join(', ')}${options.quick ? ', --quick' : ''}${options.assert ? ', --assert' : ''}; ` +
-    `region: ${options.instances} instances over ${options.azs} zones, ${options.products} products; seed ${options.seed}`);
-  out.push(`- program: \`${machine.program}\``);
+  const out = markdownHead({
+    title: 'Session strategies, measured on a local region', started, seconds, machine,
+    options: `${options.shoppers} shoppers × ${options.lines} lines, ${options.looks} looks per check, ` +
+      `scenarios ${options.scenarios.join(', ')}${options.quick ? ', --quick' : ''}${options.assert ? ', --assert' : ''}; ` +
+      `region: ${options.instances} instances over ${options.azs} zones, ${options.products} products; seed ${options.seed}`,
+  });
   out.push('');
   out.push(mdTable(COLUMNS, results.map(rowOf)));
   out.push('');
@@ -156,23 +144,8 @@ export function markdown({ results, options, machine, started, seconds, verdicts
       out.push('', 'An expired cookie cannot be made from outside without the key, so that case is not sent here.');
     }
   }
-  if (verdicts) {
-    out.push('', '## Properties (--assert)', '');
-    for (const v of verdicts) out.push(`- ${v.ok ? 'holds' : '**FAILED**'}: ${v.what}${v.ok ? '' : ` — ${v.why}`}`);
-  }
-  out.push('');
+  out.push(...verdictSection(verdicts), '');
   return out.join('\n');
-}
-
-function esc(s) {
-  return String(s).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-}
-
-function niceStep(range, ticks) {
-  const raw = range / ticks;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * mag >= raw) return m * mag;
-  return 10 * mag;
 }
 
 // Left: % of carts intact after browsing and after the kill, per scenario. Right: cookie-mode request
@@ -186,12 +159,7 @@ export function svg({ results, options, started }) {
   const blue = '#2f6fb0';
   const orange = '#e07b39';
   const purple = '#8a5cc2';
-  const grey = '#888';
   const s = [];
-  s.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
-  s.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  s.push(`<text x="20" y="26" font-size="16" font-weight="bold">MyClothes: what happens to carts under each session strategy</text>`);
-  s.push(`<text x="20" y="46" fill="${grey}">${esc(`${started.toISOString().slice(0, 10)}, ${options.shoppers} shoppers × ${options.lines} lines, ${options.instances} instances over ${options.azs} zones`)}</text>`);
 
   // Bars.
   const x0 = 60;
@@ -200,23 +168,23 @@ export function svg({ results, options, started }) {
   for (let p = 0; p <= 100; p += 25) {
     const y = base - (plotH * p) / 100;
     s.push(`<line x1="${x0}" y1="${y}" x2="${x0 + plotW}" y2="${y}" stroke="#ddd"/>`);
-    s.push(`<text x="${x0 - 8}" y="${y + 4}" text-anchor="end" fill="${grey}">${p}</text>`);
+    s.push(`<text x="${x0 - 8}" y="${y + 4}" text-anchor="end" fill="${GREY}">${p}</text>`);
   }
   const groups = results.filter((r) => r.intactAfterBrowsing !== undefined);
   const gw = plotW / Math.max(1, results.length);
   const bw = Math.min(42, gw * 0.32);
   results.forEach((r, i) => {
     const cx = x0 + gw * i + gw / 2;
-    s.push(`<text x="${cx}" y="${base + 18}" text-anchor="middle">${esc(r.name)}</text>`);
+    s.push(`<text x="${cx}" y="${base + 18}" text-anchor="middle">${escXml(r.name)}</text>`);
     if (!groups.includes(r)) {
-      s.push(`<text x="${cx}" y="${base - 8}" text-anchor="middle" fill="${grey}">error</text>`);
+      s.push(`<text x="${cx}" y="${base - 8}" text-anchor="middle" fill="${GREY}">error</text>`);
       return;
     }
     const bars = [[r.intactAfterBrowsing, blue], [r.kill ? r.kill.intact : null, orange]];
     bars.forEach(([v, color], j) => {
       const x = cx - bw - 2 + j * (bw + 4);
       if (v === null) {
-        s.push(`<text x="${x + bw / 2}" y="${base - 6}" text-anchor="middle" fill="${grey}" font-size="10">no kill</text>`);
+        s.push(`<text x="${x + bw / 2}" y="${base - 6}" text-anchor="middle" fill="${GREY}" font-size="10">no kill</text>`);
         return;
       }
       const pct = (100 * v) / r.shoppers;
@@ -235,7 +203,7 @@ export function svg({ results, options, started }) {
   const cookie = results.find((r) => r.growth && r.growth.series.length > 0);
   s.push(`<text x="${cx0 - 50}" y="${top - 22}" font-weight="bold">cookie mode: request bytes vs cart lines</text>`);
   if (!cookie) {
-    s.push(`<text x="${cx0 + cw / 2}" y="${top + plotH / 2}" text-anchor="middle" fill="${grey}">the cookie scenario did not run</text>`);
+    s.push(`<text x="${cx0 + cw / 2}" y="${top + plotH / 2}" text-anchor="middle" fill="${GREY}">the cookie scenario did not run</text>`);
   } else {
     const g = cookie.growth;
     const series = g.series.filter((p) => p.lines > 0 || p.cookie > 0);
@@ -249,12 +217,12 @@ export function svg({ results, options, started }) {
     const Y = (v) => base - (plotH * v) / yMax;
     for (let v = 0; v <= yMax; v += yStep) {
       s.push(`<line x1="${cx0}" y1="${Y(v)}" x2="${cx0 + cw}" y2="${Y(v)}" stroke="#ddd"/>`);
-      s.push(`<text x="${cx0 - 8}" y="${Y(v) + 4}" text-anchor="end" fill="${grey}">${v === 0 ? '0' : `${v / 1024} KB`}</text>`);
+      s.push(`<text x="${cx0 - 8}" y="${Y(v) + 4}" text-anchor="end" fill="${GREY}">${v === 0 ? '0' : `${v / 1024} KB`}</text>`);
     }
     for (let v = 0; v <= xMax; v += xStep) {
-      s.push(`<text x="${X(v)}" y="${base + 18}" text-anchor="middle" fill="${grey}">${v}</text>`);
+      s.push(`<text x="${X(v)}" y="${base + 18}" text-anchor="middle" fill="${GREY}">${v}</text>`);
     }
-    s.push(`<text x="${cx0 + cw / 2}" y="${base + 34}" text-anchor="middle" fill="${grey}">cart lines</text>`);
+    s.push(`<text x="${cx0 + cw / 2}" y="${base + 34}" text-anchor="middle" fill="${GREY}">cart lines</text>`);
     s.push(`<line x1="${cx0}" y1="${base}" x2="${cx0 + cw}" y2="${base}" stroke="#333"/>`);
     s.push(`<line x1="${cx0}" y1="${Y(4096)}" x2="${cx0 + cw}" y2="${Y(4096)}" stroke="#c33" stroke-dasharray="6 4"/>`);
     s.push(`<text x="${cx0 + 4}" y="${Y(4096) - 5}" fill="#c33">a cookie holds at most 4096 bytes</text>`);
@@ -263,8 +231,8 @@ export function svg({ results, options, started }) {
     s.push(poly('head', purple));
     s.push(poly('cookie', blue));
     if (g.cap !== null) {
-      s.push(`<line x1="${X(g.cap)}" y1="${top}" x2="${X(g.cap)}" y2="${base}" stroke="${grey}" stroke-dasharray="2 3"/>`);
-      s.push(`<text x="${X(g.cap) - 4}" y="${top + 12}" text-anchor="end" fill="${grey}">413 at line ${g.cap + 1}</text>`);
+      s.push(`<line x1="${X(g.cap)}" y1="${top}" x2="${X(g.cap)}" y2="${base}" stroke="${GREY}" stroke-dasharray="2 3"/>`);
+      s.push(`<text x="${X(g.cap) - 4}" y="${top + 12}" text-anchor="end" fill="${GREY}">413 at line ${g.cap + 1}</text>`);
     }
     const redis = results.find((r) => r.name === 'redis' && r.bytes?.length);
     if (redis) {
@@ -276,6 +244,9 @@ export function svg({ results, options, started }) {
     s.push(`<rect x="${cx0 + 112}" y="${ly - 10}" width="12" height="3" fill="${purple}"/><text x="${cx0 + 130}" y="${ly}">request line + headers</text>`);
     if (redis) s.push(`<rect x="${cx0 + 275}" y="${ly - 10}" width="12" height="3" fill="${orange}"/><text x="${cx0 + 293}" y="${ly}">redis: only an id</text>`);
   }
-  s.push('</svg>');
-  return s.join('\n') + '\n';
+  return svgDocument({
+    width: W, height: H, title: 'MyClothes: what happens to carts under each session strategy',
+    subtitle: `${started.toISOString().slice(0, 10)}, ${options.shoppers} shoppers × ${options.lines} lines, ` +
+      `${options.instances} instances over ${options.azs} zones`,
+  }, s);
 }

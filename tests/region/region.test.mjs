@@ -6,19 +6,17 @@ import { after, before, test } from 'node:test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 
-import { Region, freePort, runVerb } from '../../lab/lib/region.mjs';
+import { Region, freePort, regionPorts, runVerb } from '../../lab/lib/region.mjs';
+import { keepBrowsing, portAnswers, program, root, sleep, waitFor } from './support.mjs';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const program = process.env.MYCLOTHES_PROGRAM ?? path.join(root, 'build/release/myclothes');
 const state = process.env.MYCLOTHES_REGION_STATE ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mc-region-'));
 let region;
 let lb;
 
 before(async () => {
   fs.mkdirSync(state, { recursive: true });
-  const ports = { lb: await freePort(), pg: await freePort(), redis: await freePort() };
+  const ports = await regionPorts(0);
   region = new Region({
     program, root, state, ports, products: 200, instances: 4, azs: 2, session: 'redis', sticky: false,
     logFile: path.join(state, 'region-test.log'), extraArgs: ['--replicas', '0'],  // tests/region/replicas.test.mjs has them
@@ -30,30 +28,18 @@ after(async () => {
   if (region) await region.stop();
 });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 async function inService() {
   const st = await region.status();
   return st.instances.filter((i) => i.state === 'in-service');
 }
 
-async function waitFor(what, predicate, timeoutMs = 15_000) {
-  const t0 = Date.now();
-  for (;;) {
-    const value = await predicate();
-    if (value) return Date.now() - t0;
-    if (Date.now() - t0 > timeoutMs) assert.fail(`${what}: not within ${timeoutMs / 1000} s`);
-    await sleep(100);
-  }
-}
-
-// Shoppers browsing through the load balancer until stop() — bounded: 6 at a time, 20,000 requests at most.
+// Six shoppers looking at one product through the load balancer until stop().
 function browse() {
   const result = { ok: 0, failed: [], instances: new Set() };
-  let stopped = false;
-  let budget = 20_000;
-  const one = async () => {
-    while (!stopped && budget-- > 0) {
+  return keepBrowsing({
+    shoppers: 6,
+    result,
+    request: async () => {
       try {
         const res = await fetch(new URL('/api/v1/products/7', lb), { signal: AbortSignal.timeout(5000) });
         await res.arrayBuffer();
@@ -66,17 +52,8 @@ function browse() {
       } catch (err) {
         result.failed.push(String(err.cause?.code ?? err.message));
       }
-    }
-  };
-  const workers = Array.from({ length: 6 }, one);
-  return {
-    result,
-    stop: async () => {
-      stopped = true;
-      await Promise.all(workers);
-      return result;
     },
-  };
+  });
 }
 
 test('status --json has the contract shape and four instances over zones a and b', async () => {
@@ -199,14 +176,7 @@ test('region down stops everything and leaves nothing listening', async () => {
   assert.equal(r.code, 0, r.stderr || r.stdout);
   assert.match(r.stdout, /nothing is left running/);
   assert.ok(await region.waitExit(10_000), 'region up exited');
-  for (const port of ports) {
-    const open = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.on('connect', () => { s.destroy(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    assert.equal(open, false, `nothing listens on ${port}`);
-  }
+  for (const port of ports) assert.equal(await portAnswers(port), false, `nothing listens on ${port}`);
   const again = await region.verb('status');
   assert.notEqual(again.code, 0);
   assert.match(again.stderr, /no region is running/);

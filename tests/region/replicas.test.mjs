@@ -6,184 +6,54 @@
 // MYCLOTHES_REGION_STATE may name a parent directory for the state (else a temporary one).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-import { freePort, runVerb } from '../../lab/lib/region.mjs';
+import { Region, regionPorts } from '../../lab/lib/region.mjs';
+import { keepBrowsing, portAnswers, program, root, sleep, waitFor } from './support.mjs';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const program = process.env.MYCLOTHES_PROGRAM ?? path.join(root, 'build/release/myclothes');
 const parent = process.env.MYCLOTHES_REGION_STATE ?? os.tmpdir();
 fs.mkdirSync(parent, { recursive: true });
 
 const kReplicas = 2;
-const kStartTimeoutMs = 180_000;  // the first start runs initdb, two base backups and the seed
 const kExitTimeoutMs = 60_000;
-const kReadyLine = /^region: the store is at (http:\/\/\S+)/;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function portFree(port) {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+// A region in a fresh state directory `mc-NAME-…` under `parent` (short: the control socket's path must fit in a
+// sockaddr_un), on free ports; `extraArgs` go to `region up` after --replicas.
+async function makeRegion(name, { replicas, instances, extraArgs = [] }) {
+  const state = fs.mkdtempSync(path.join(parent, `mc-${name}-`));
+  return new Region({
+    program, root, state, ports: await regionPorts(replicas), products: 200, instances, azs: 2, session: 'redis',
+    sticky: false, logFile: path.join(state, 'replicas-test.log'),
+    extraArgs: ['--replicas', String(replicas), ...extraArgs],
   });
 }
 
-// A PostgreSQL port P with P+1 ... P+replicas free as well (replica n listens on P+n).
-async function freePortRun(count, avoid) {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const p = await freePort();
-    if (p + count > 65535) continue;
-    const run = Array.from({ length: count + 1 }, (_, i) => p + i);
-    if (run.some((q) => avoid.includes(q))) continue;
-    let ok = true;
-    for (const q of run.slice(1)) ok = ok && (await portFree(q));
-    if (ok) return p;
-  }
-  throw new Error(`no run of ${count + 1} free ports found`);
+// Brought down whatever failed. After a clean stop the databases (a few hundred MB) are removed; the logs stay,
+// and after an unclean one everything stays: something may still use the data, for a person to look at.
+async function bringDown(r) {
+  if (!r) return;
+  const { clean } = await r.stop();
+  if (clean) fs.rmSync(path.join(r.state, 'data'), { recursive: true, force: true });
 }
 
-// `region up` as a child process in its own state directory, and the verbs that talk to it (lab/lib's
-// Region does the same for the lab; this one passes --replicas and --no-cache).
-class LocalRegion {
-  constructor(name, { replicas, instances, extra = [] }) {
-    this.name = name;
-    this.state = null;  // made by start()
-    this.replicas = replicas;
-    this.instances = instances;
-    this.extra = extra;
-    this.child = null;
-    this.exited = null;  // a promise of its exit
-    this.output = '';    // everything it printed
-    this.lb = null;
-    this.ports = null;
-  }
-
-  get alive() {
-    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  async start() {
-    // Short: the control socket's path must fit in a sockaddr_un.
-    this.state = fs.mkdtempSync(path.join(parent, `mc-${this.name}-`));
-    this.logFile = path.join(this.state, 'replicas-test.log');
-    const lb = await freePort();
-    const redis = await freePort();
-    this.ports = { lb, redis, pg: await freePortRun(this.replicas, [lb, redis]) };
-    const args = ['region', 'up', '--state', this.state, '--port', String(lb), '--pg-port', String(this.ports.pg),
-      '--redis-port', String(redis), '--replicas', String(this.replicas), '--products', '200',
-      '--instances', String(this.instances), '--azs', '2', '--no-live', ...this.extra];
-    const log = fs.createWriteStream(this.logFile, { flags: 'a' });
-    log.write(`### ${new Date().toISOString()} ${program} ${args.join(' ')}\n`);
-    // Its own process group: a Ctrl-C in the terminal reaches the test runner, whose after hook stops it.
-    const child = spawn(program, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    this.child = child;
-    this.exited = new Promise((resolve) => child.on('close', (code, signal) => {
-      log.end();
-      resolve({ code, signal });
-    }));
-    this.lb = await new Promise((resolve, reject) => {
-      let pending = '';
-      const timer = setTimeout(() => reject(new Error(
-        `the region did not say it was serving within ${kStartTimeoutMs / 1000} s (output: ${this.logFile})`)),
-      kStartTimeoutMs);
-      const onData = (chunk) => {
-        log.write(chunk);
-        this.output += chunk;
-        pending += chunk;
-        const lines = pending.split('\n');
-        pending = lines.pop();
-        for (const line of lines) {
-          const m = kReadyLine.exec(line);
-          if (m) {
-            clearTimeout(timer);
-            resolve(new URL(m[1]));
-          }
-        }
-      };
-      child.stdout.setEncoding('utf8').on('data', onData);
-      child.stderr.setEncoding('utf8').on('data', onData);
-      child.on('error', (err) => {
-        clearTimeout(timer);
-        reject(new Error(`could not start ${program}: ${err.message}`));
-      });
-      this.exited.then(({ code, signal }) => {
-        clearTimeout(timer);
-        reject(new Error(`region up exited (${signal ?? `status ${code}`}) before serving:\n` +
-          this.output.slice(-2000)));
-      });
-    });
-    return this.lb;
-  }
-
-  verb(...args) {
-    return runVerb(program, ['region', ...args, '--state', this.state], { cwd: root });
-  }
-
-  async status() {
-    const r = await this.verb('status', '--json');
-    assert.equal(r.code, 0, `region status failed: ${r.stderr || r.stdout}`);
-    return JSON.parse(r.stdout);
-  }
-
-  async waitExit(ms) {
-    if (!this.alive) return true;
-    let timer;
-    const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-    const done = await Promise.race([this.exited.then(() => true), timeout]);
-    clearTimeout(timer);
-    return done;
-  }
-
-  // `region down`, then the region's own Ctrl-C path, then SIGKILL of the one process this file started.
-  // After a clean stop the databases (a few hundred MB) are removed; the logs stay.
-  async stop() {
-    if (this.child === null) return;
-    if (this.alive) await this.verb('down');
-    if (!(await this.waitExit(kExitTimeoutMs))) {
-      try { process.kill(this.child.pid, 'SIGINT'); } catch { /* already gone */ }
-      if (!(await this.waitExit(kExitTimeoutMs))) {
-        try { process.kill(this.child.pid, 'SIGKILL'); } catch { /* already gone */ }
-        await this.waitExit(5_000);
-      }
-      return;  // something may still use the data: leave it for a person to look at
-    }
-    fs.rmSync(path.join(this.state, 'data'), { recursive: true, force: true });
-  }
-}
-
-async function waitFor(what, predicate, timeoutMs = 15_000) {
-  const t0 = Date.now();
-  for (;;) {
-    const value = await predicate();
-    if (value) return { ms: Date.now() - t0, value };
-    if (Date.now() - t0 > timeoutMs) assert.fail(`${what}: not within ${timeoutMs / 1000} s`);
-    await sleep(200);
-  }
-}
-
-const region = new LocalRegion('rep', { replicas: kReplicas, instances: 2 });
-const noCache = new LocalRegion('nc', { replicas: 0, instances: 1, extra: ['--no-cache'] });
+let region = null;
+let noCache = null;  // made by its test
 let lb = null;
 let ports = null;
 const verb = (...args) => region.verb(...args);
 const status = () => region.status();
 
 before(async () => {
-  lb = await region.start();
+  region = await makeRegion('rep', { replicas: kReplicas, instances: 2 });
   ports = region.ports;
+  lb = await region.start();
 });
 
-// Always brought down, whatever failed.
 after(async () => {
-  await region.stop();
-  await noCache.stop();
+  await bringDown(region);
+  await bringDown(noCache);
 });
 
 // A unique search each time: never in the cache, so it is read from a database.
@@ -245,15 +115,15 @@ test('catalog reads that miss the cache are served by the replicas', async () =>
   assert.deepEqual(seen.filter((r) => r.db !== 'replica'), [], 'every miss read from a replica');
 });
 
-// Shoppers browsing through the load balancer until stop() — bounded: 4 at a time, 20,000 requests at most.
-// Mostly searches that miss the cache (so they reach the replicas), some product pages.
+// Four shoppers browsing through the load balancer until stop(): mostly searches that miss the cache (so they
+// reach the replicas), some product pages.
 function browse() {
   const result = { ok: 0, failed: [], db: [] };  // db: [time, X-DB] of every answer
-  let stopped = false;
-  let budget = 20_000;
-  const one = async () => {
-    while (!stopped && budget-- > 0) {
-      const pathname = budget % 5 === 0 ? `/api/v1/products/${1 + (budget % 200)}` : missPath();
+  return keepBrowsing({
+    shoppers: 4,
+    result,
+    request: async (left) => {
+      const pathname = left % 5 === 0 ? `/api/v1/products/${1 + (left % 200)}` : missPath();
       try {
         const r = await get(pathname);
         if (r.status === 200) {
@@ -265,17 +135,8 @@ function browse() {
       } catch (err) {
         result.failed.push(`${pathname}: ${err.cause?.code ?? err.message}`);
       }
-    }
-  };
-  const workers = Array.from({ length: 4 }, one);
-  return {
-    result,
-    stop: async () => {
-      stopped = true;
-      await Promise.all(workers);
-      return result;
     },
-  };
+  });
 }
 
 test('region kill replica-1 under browsing costs no request, and the replica comes back by itself', async () => {
@@ -349,16 +210,6 @@ function processesMentioning(text) {
   return found;
 }
 
-function portAnswers(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.setTimeout(1000);
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => { socket.destroy(); resolve(false); });
-  });
-}
-
 test('region down stops everything, the replicas included', async () => {
   assert.ok(processesMentioning(`${region.state}/data/replica-1`).length > 0, 'replica-1 runs before');
   const r = await verb('down');
@@ -372,6 +223,7 @@ test('region down stops everything, the replicas included', async () => {
 });
 
 test('region up --no-cache --replicas 0: every catalog read goes to the primary', async () => {
+  noCache = await makeRegion('nc', { replicas: 0, instances: 1, extraArgs: ['--no-cache'] });
   const nc = await noCache.start();
   const st = await noCache.status();
   assert.equal(st.cache, false);
@@ -390,6 +242,6 @@ test('region up --no-cache --replicas 0: every catalog read goes to the primary'
   const text = await noCache.verb('status');
   assert.match(text.stdout, /catalog cache off/);
   assert.match(noCache.output, /Starting PostgreSQL \(primary, no read replicas\) and Redis/);
-  await noCache.stop();
+  await bringDown(noCache);
   assert.deepEqual(processesMentioning(noCache.state), [], 'no process of the region is left');
 });

@@ -1,7 +1,7 @@
-// lab/reads' command line: the configurations, the flags, their limits, and the help text. Bad input is a
-// UsageError (exit 2).
+// lab/reads' command line: the configurations, the flags, their limits, and the help text (../flags.mjs
+// parses).
 
-import path from 'node:path';
+import { commonHelp, parseFlags } from '../flags.mjs';
 
 // The configurations, in the order they run. `replicas` is `region up --replicas K`; `cache: false` adds
 // `--no-cache` (the instances read PostgreSQL for every catalog read).
@@ -17,6 +17,19 @@ export const LIMITS = {
   requests: { min: 1, max: 5000, normal: 300, quick: 50 },
   products: { min: 50, max: 1_000_000, normal: 2000, quick: 2000 },
   seconds: { min: 5, max: 3600, normal: 120, quick: 30 },
+  seed: { min: 0, max: 2 ** 32 - 1, normal: 20261125, quick: 20261125 },
+};
+
+const FLAGS = {
+  name: 'reads',
+  counts: {
+    '--shoppers': { key: 'shoppers', limits: LIMITS.shoppers },
+    '--requests': { key: 'requests', limits: LIMITS.requests },
+    '--products': { key: 'products', limits: LIMITS.products },
+    '--max-seconds': { key: 'maxSeconds', limits: LIMITS.seconds },
+    '--seed': { key: 'seed', limits: LIMITS.seed },
+  },
+  only: { names: CONFIGURATIONS.map((c) => c.name), noun: 'configuration' },
 };
 
 export const HELP = `Usage: lab/reads [options]
@@ -41,111 +54,20 @@ Options:
                    (${LIMITS.seconds.min}-${LIMITS.seconds.max}, default ${LIMITS.seconds.normal}; --quick ${LIMITS.seconds.quick}); an unfinished workload is a failed run
   --quick          a smaller run (about a minute): ${LIMITS.shoppers.quick} shoppers x ${LIMITS.requests.quick} requests
   --only LIST      run only these configurations: ${CONFIGURATIONS.map((c) => c.name).join('|')} (repeatable, or a comma list)
-  --seed N         the workload's seed (default 20261125)
-  --out DIR        where reads.md, reads.svg and reads.json go (default lab/results/reads)
-  --state DIR      the region's state directory, reused by every configuration and kept afterwards
-                   (default: a fresh temporary directory, removed after a run without errors)
-  --program PATH   the myclothes binary (default build/release/myclothes)
-  --assert         exit 1 unless every property the architecture promises holds (see lab/README.md)
-  -h, --help       this text
-
-Progress goes to stderr; the table goes to stdout and, with the chart and raw figures, to --out.
-Exit status: 0 done (and, with --assert, every property held), 1 a property or the run failed,
-2 bad options or a program without the needed region flags, 130 interrupted.`;
-
-export class UsageError extends Error {}
-
-function parseCount(flag, text, limits) {
-  if (!/^[0-9]+$/.test(text ?? '')) throw new UsageError(`${flag} takes a whole number, got "${text ?? ''}"`);
-  const n = Number(text);
-  if (n < limits.min || n > limits.max) {
-    throw new UsageError(`${flag} must be between ${limits.min} and ${limits.max}, got ${n}`);
-  }
-  return n;
-}
-
-const kValueFlags = ['--shoppers', '--requests', '--products', '--max-seconds', '--only', '--seed', '--out', '--state',
-  '--program'];
+  --seed N         the workload's seed (default ${LIMITS.seed.normal})
+${commonHelp(FLAGS, '2 bad options or a program without the needed region flags')}`;
 
 // Parses argv (without node and the script) into the run's options; `root` is the repository root.
 export function parseOptions(argv, root) {
-  const given = { only: [] };
-  const args = [...argv];
-  while (args.length > 0) {
-    let arg = args.shift();
-    let value;
-    const eq = arg.indexOf('=');
-    if (arg.startsWith('--') && eq > 0) {
-      value = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    const takesValue = kValueFlags.includes(arg);
-    if (takesValue && value === undefined) {
-      if (args.length === 0 || args[0].startsWith('--')) throw new UsageError(`${arg} needs a value (see --help)`);
-      value = args.shift();
-    }
-    if (!takesValue && value !== undefined) throw new UsageError(`${arg} takes no value (see --help)`);
-    switch (arg) {
-      case '-h':
-      case '--help':
-        given.help = true;
-        break;
-      case '--quick':
-        given.quick = true;
-        break;
-      case '--assert':
-        given.assert = true;
-        break;
-      case '--shoppers':
-        given.shoppers = parseCount(arg, value, LIMITS.shoppers);
-        break;
-      case '--requests':
-        given.requests = parseCount(arg, value, LIMITS.requests);
-        break;
-      case '--products':
-        given.products = parseCount(arg, value, LIMITS.products);
-        break;
-      case '--max-seconds':
-        given.maxSeconds = parseCount(arg, value, LIMITS.seconds);
-        break;
-      case '--seed':
-        given.seed = parseCount(arg, value, { min: 0, max: 2 ** 32 - 1 });
-        break;
-      case '--out':
-      case '--state':
-      case '--program':
-        if (value === '') throw new UsageError(`${arg} needs a path`);
-        given[arg.slice(2)] = path.resolve(value);
-        break;
-      case '--only':
-        for (const name of value.split(',').map((s) => s.trim())) {
-          if (!CONFIGURATIONS.some((c) => c.name === name)) {
-            throw new UsageError(`--only: unknown configuration "${name}" (one of ${CONFIGURATIONS.map((c) => c.name).join(', ')})`);
-          }
-          if (!given.only.includes(name)) given.only.push(name);
-        }
-        break;
-      default:
-        throw new UsageError(`unknown option ${arg} (see --help)`);
-    }
-  }
-  const quick = given.quick === true;
-  const pick = (key, flag) => given[key] ?? (quick ? LIMITS[flag].quick : LIMITS[flag].normal);
+  const given = parseFlags(argv, root, FLAGS);
+  const { help, quick, assert, shoppers, requests, products, maxSeconds, out, state, program, seed } = given;
   return {
-    help: given.help === true,
-    quick,
-    assert: given.assert === true,
-    shoppers: pick('shoppers', 'shoppers'),
-    requests: pick('requests', 'requests'),
-    products: pick('products', 'products'),
-    maxSeconds: pick('maxSeconds', 'seconds'),
-    configurations: CONFIGURATIONS.filter((c) => given.only.length === 0 || given.only.includes(c.name)),
-    out: given.out ?? path.join(root, 'lab', 'results', 'reads'),
-    state: given.state ?? null,
-    program: given.program ?? path.join(root, 'build', 'release', 'myclothes'),
+    help, quick, assert, shoppers, requests, products, maxSeconds,
+    configurations: CONFIGURATIONS.filter((c) => given.only.includes(c.name)),
+    out, state, program,
     instances: 2,
     azs: 2,
     session: 'redis',
-    seed: given.seed ?? 20261125,
+    seed,
   };
 }

@@ -1,6 +1,9 @@
 // Turns the configurations' results into the table (text and Markdown), a hand-drawn SVG chart and the
 // details a person reads when a figure looks wrong.
 
+import {
+  DASH, GREY, escXml, fmtInt, markdownHead, mdTable, niceStep, plainTable, svgDocument, verdictSection,
+} from '../reporting.mjs';
 import { KINDS, SEARCHES } from './workload.mjs';
 import { matchingNoCache } from './verdicts.mjs';
 
@@ -23,8 +26,6 @@ const CLIENT_COLUMNS = [
   'throughput',
 ];
 
-const DASH = '—';
-const fmtInt = (n) => (n === null || n === undefined ? '?' : n.toLocaleString('en-US'));
 const fmtMs = (ms) => (ms === null || ms === undefined ? DASH : `${ms < 10 ? ms.toFixed(1) : ms.toFixed(0)} ms`);
 const fmtPct = (x) => (x === null || x === undefined ? DASH : `${(100 * x).toFixed(1)}%`);
 
@@ -76,13 +77,6 @@ function clientRowOf(r) {
   ];
 }
 
-function plainTable(header, rows) {
-  const all = [header, ...rows];
-  const width = header.map((_, c) => Math.max(...all.map((row) => [...row[c]].length)));
-  const line = (row) => row.map((cell, c) => cell + ' '.repeat(width[c] - [...cell].length)).join(' | ');
-  return [line(all[0]), width.map((w) => '-'.repeat(w)).join('-|-'), ...all.slice(1).map(line)].join('\n');
-}
-
 export function textTable(results) {
   return plainTable(COLUMNS, results.map(rowOf));
 }
@@ -92,22 +86,13 @@ export function clientTable(results) {
   return plainTable(CLIENT_COLUMNS, results.map(clientRowOf));
 }
 
-function mdTable(header, rows) {
-  const esc = (s) => String(s).replaceAll('|', '\\|');
-  return [`| ${header.map(esc).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
-}
-
 export function markdown({ results, options, machine, started, seconds, workload, verdicts }) {
-  const out = [];
-  out.push('# Read replicas and the cache, measured on a local region');
-  out.push('');
-  out.push(`- date: ${started.toISOString()} (the run took ${seconds.toFixed(0)} s)`);
-  out.push(`- machine: ${machine.nproc} cores (nproc), ${machine.cpu}; \`${machine.uname}\`; node ${machine.node}`);
-  out.push(`- options: ${options.shoppers} shoppers × ${options.requests} requests, at most ${options.maxSeconds} s per ` +
-    `configuration, seed ${options.seed}${options.quick ? ', --quick' : ''}${options.assert ? ', --assert' : ''}; ` +
-    `region: ${options.instances} instances over ${options.azs} zones, sessions ${options.session}, --products ${options.products}`);
-  out.push(`- program: \`${machine.program}\``);
+  const out = markdownHead({
+    title: 'Read replicas and the cache, measured on a local region', started, seconds, machine,
+    options: `${options.shoppers} shoppers × ${options.requests} requests, at most ${options.maxSeconds} s per ` +
+      `configuration, seed ${options.seed}${options.quick ? ', --quick' : ''}${options.assert ? ', --assert' : ''}; ` +
+      `region: ${options.instances} instances over ${options.azs} zones, sessions ${options.session}, --products ${options.products}`,
+  });
   if (workload) {
     out.push(`- catalog: ${fmtInt(workload.products)} products in ${workload.categories} categories (fingerprint ${workload.catalog}); ` +
       `plan ${workload.fingerprint}: ${fmtInt(workload.total)} requests to ${fmtInt(workload.distinctPaths)} distinct URLs — ` +
@@ -192,23 +177,8 @@ export function markdown({ results, options, machine, started, seconds, workload
       out.push('```');
     }
   }
-  if (verdicts) {
-    out.push('', '## Properties (--assert)', '');
-    for (const v of verdicts) out.push(`- ${v.ok ? 'holds' : '**FAILED**'}: ${v.what}${v.ok ? '' : ` — ${v.why}`}`);
-  }
-  out.push('');
+  out.push(...verdictSection(verdicts), '');
   return out.join('\n');
-}
-
-function esc(s) {
-  return String(s).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-}
-
-function niceStep(range, ticks) {
-  const raw = Math.max(range, 1) / ticks;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * mag >= raw) return m * mag;
-  return 10 * mag;
 }
 
 // Left: stacked bars of queries on the primary and on the replicas per configuration, with the hit ratio and
@@ -223,17 +193,12 @@ export function svg({ results, options, started }) {
   const sky = '#7fb3e0';
   const orange = '#e07b39';
   const sand = '#f2c49b';
-  const grey = '#888';
   const s = [];
-  s.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
-  s.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  s.push('<text x="20" y="26" font-size="16" font-weight="bold">MyClothes: where catalog reads go, with and without the cache and read replicas</text>');
-  s.push(`<text x="20" y="46" fill="${grey}">${esc(`${started.toISOString().slice(0, 10)}, ${options.shoppers} shoppers × ${options.requests} requests per configuration, ${options.instances} instances; the same workload each time`)}</text>`);
 
   const label2 = (text, x, y) => {
     const [a, b] = text.split(', ');
-    s.push(`<text x="${x}" y="${y}" text-anchor="middle">${esc(a)}${b ? ',' : ''}</text>`);
-    if (b) s.push(`<text x="${x}" y="${y + 14}" text-anchor="middle">${esc(b)}</text>`);
+    s.push(`<text x="${x}" y="${y}" text-anchor="middle">${escXml(a)}${b ? ',' : ''}</text>`);
+    if (b) s.push(`<text x="${x}" y="${y + 14}" text-anchor="middle">${escXml(b)}</text>`);
   };
 
   // Queries.
@@ -248,7 +213,7 @@ export function svg({ results, options, started }) {
   s.push(`<text x="${x0 - 50}" y="${top - 30}" font-weight="bold">database queries during the workload</text>`);
   for (let v = 0; v <= qMax; v += qStep) {
     s.push(`<line x1="${x0}" y1="${Yq(v)}" x2="${x0 + plotW}" y2="${Yq(v)}" stroke="#ddd"/>`);
-    s.push(`<text x="${x0 - 8}" y="${Yq(v) + 4}" text-anchor="end" fill="${grey}">${fmtInt(v)}</text>`);
+    s.push(`<text x="${x0 - 8}" y="${Yq(v) + 4}" text-anchor="end" fill="${GREY}">${fmtInt(v)}</text>`);
   }
   const gw = plotW / Math.max(1, results.length);
   const bw = Math.min(56, gw * 0.5);
@@ -256,7 +221,7 @@ export function svg({ results, options, started }) {
     const cx = x0 + gw * i + gw / 2;
     label2(r.config.label, cx, base + 18);
     if (!r.server) {
-      s.push(`<text x="${cx}" y="${base - 8}" text-anchor="middle" fill="${grey}">error</text>`);
+      s.push(`<text x="${cx}" y="${base - 8}" text-anchor="middle" fill="${GREY}">error</text>`);
       return;
     }
     const p = r.server.primary;
@@ -267,8 +232,8 @@ export function svg({ results, options, started }) {
     const yTop = Yq(p + q);
     s.push(`<text x="${cx}" y="${yTop - 34}" text-anchor="middle" font-size="11">${fmtInt(p + q)} queries</text>`);
     const off = !r.config.cache && (r.server.cache.hit ?? 0) === 0;
-    s.push(`<text x="${cx}" y="${yTop - 20}" text-anchor="middle" font-size="11" fill="${orange}">${off ? 'cache off' : `hit ${esc(fmtPct(r.server.hitRatio))}`}</text>`);
-    s.push(`<text x="${cx}" y="${yTop - 6}" text-anchor="middle" font-size="11" fill="${grey}">p99 ${esc(fmtMs(r.client.p99))}</text>`);
+    s.push(`<text x="${cx}" y="${yTop - 20}" text-anchor="middle" font-size="11" fill="${orange}">${off ? 'cache off' : `hit ${escXml(fmtPct(r.server.hitRatio))}`}</text>`);
+    s.push(`<text x="${cx}" y="${yTop - 6}" text-anchor="middle" font-size="11" fill="${GREY}">p99 ${escXml(fmtMs(r.client.p99))}</text>`);
   });
   s.push(`<line x1="${x0}" y1="${base}" x2="${x0 + plotW}" y2="${base}" stroke="#333"/>`);
   const ly = base + 58;
@@ -286,7 +251,7 @@ export function svg({ results, options, started }) {
   s.push(`<text x="${lx0 - 40}" y="${top - 30}" font-weight="bold">latency seen by the shoppers (ms)</text>`);
   for (let v = 0; v <= mMax + 1e-9; v += mStep) {
     s.push(`<line x1="${lx0}" y1="${Ym(v)}" x2="${lx0 + lw}" y2="${Ym(v)}" stroke="#ddd"/>`);
-    s.push(`<text x="${lx0 - 8}" y="${Ym(v) + 4}" text-anchor="end" fill="${grey}">${Number(v.toFixed(2))}</text>`);
+    s.push(`<text x="${lx0 - 8}" y="${Ym(v) + 4}" text-anchor="end" fill="${GREY}">${Number(v.toFixed(2))}</text>`);
   }
   const lgw = lw / Math.max(1, results.length);
   const lbw = Math.min(26, lgw * 0.34);
@@ -297,13 +262,16 @@ export function svg({ results, options, started }) {
     [[r.client.p50, sand, 'p50'], [r.client.p99, orange, 'p99']].forEach(([v, color, name], j) => {
       if (v === null) return;
       const x = cx - lbw - 2 + j * (lbw + 4);
-      s.push(`<rect x="${x}" y="${Ym(v)}" width="${lbw}" height="${base - Ym(v)}" fill="${color}"><title>${name} ${esc(fmtMs(v))}</title></rect>`);
+      s.push(`<rect x="${x}" y="${Ym(v)}" width="${lbw}" height="${base - Ym(v)}" fill="${color}"><title>${name} ${escXml(fmtMs(v))}</title></rect>`);
       s.push(`<text x="${x + lbw / 2}" y="${Ym(v) - 4}" text-anchor="middle" font-size="10">${v < 10 ? v.toFixed(1) : v.toFixed(0)}</text>`);
     });
   });
   s.push(`<line x1="${lx0}" y1="${base}" x2="${lx0 + lw}" y2="${base}" stroke="#333"/>`);
   s.push(`<rect x="${lx0}" y="${ly - 10}" width="12" height="12" fill="${sand}"/><text x="${lx0 + 18}" y="${ly}">p50</text>`);
   s.push(`<rect x="${lx0 + 60}" y="${ly - 10}" width="12" height="12" fill="${orange}"/><text x="${lx0 + 78}" y="${ly}">p99</text>`);
-  s.push('</svg>');
-  return s.join('\n') + '\n';
+  return svgDocument({
+    width: W, height: H, title: 'MyClothes: where catalog reads go, with and without the cache and read replicas',
+    subtitle: `${started.toISOString().slice(0, 10)}, ${options.shoppers} shoppers × ${options.requests} requests per ` +
+      `configuration, ${options.instances} instances; the same workload each time`,
+  }, s);
 }
