@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <charconv>
 
 #include "cache/cache.hpp"
@@ -54,9 +56,12 @@ Task<CatalogService::Position> CatalogService::position() {
   std::vector<std::string> keys{std::string(kVersionKey), std::string(kPositionKey)};
   auto values = co_await cache_.store().get_many(std::move(keys));
   Position at;
+  // This thread's own last write counts too: with the cache switched off (or Redis down) the store keeps no
+  // position, and a read right after a write through this thread must still not come from a lagging replica.
+  at.lsn = last_write_;
   if (!values || values->size() != 2) co_return at;
   if (const auto& v = (*values)[0]) at.version = parse_version(*v);
-  if (const auto& p = (*values)[1]) at.lsn = parse_position(*p);
+  if (const auto& p = (*values)[1]) at.lsn = std::max(at.lsn, parse_position(*p));
   co_return at;
 }
 
@@ -149,6 +154,7 @@ Task<Update> CatalogService::update_product(std::int64_t id, ProductChange chang
   out.outcome = Update::Outcome::kUpdated;
   out.body = to_json(*written.product);
   categories_.reset();
+  last_write_ = std::max(last_write_, written.lsn);
   // Write-through: the document read from the primary replaces the cached one, and the version and the
   // position move with it, so neither this document nor any listing can be refilled from a lagging replica.
   cache::Publication publication{fmt::format("mc:product:{}", id),
@@ -162,6 +168,7 @@ Task<Update> CatalogService::update_product(std::int64_t id, ProductChange chang
 }
 
 Task<void> CatalogService::forget_products(std::vector<std::int64_t> ids, db::Lsn lsn) {
+  last_write_ = std::max(last_write_, lsn);
   std::vector<std::string> keys;
   for (auto id : ids) keys.push_back(fmt::format("mc:product:{}", id));
   co_await cache_.store().forget(std::move(keys), std::string(kPositionKey), position_text(lsn));

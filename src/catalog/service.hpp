@@ -102,7 +102,8 @@ class CatalogService {
   CatalogRepository& repository_;
   cache::CacheAside& cache_;
   CacheConfig config_;
-  bool hold_;  // false with the cache switched off: nothing is held in the thread either
+  db::Lsn last_write_ = 0;  // the position of this thread's last catalog write
+  bool hold_;               // false with the cache switched off: nothing is held in the thread either
 };
 
 }  // namespace mc::catalog
