@@ -152,15 +152,20 @@ std::optional<Error> validate(const Address& a) {
   return std::nullopt;
 }
 
-Address address_from_json(const json::object& o) {
+Address address_from_fields(const std::function<std::string(std::string_view)>& field) {
   Address a;
-  a.recipient = string_of(o, "recipient");
-  a.line1 = string_of(o, "line1");
-  a.line2 = string_of(o, "line2");
-  a.city = string_of(o, "city");
-  a.postal_code = string_of(o, "postal_code");
-  a.country = string_of(o, "country");
-  a.phone = string_of(o, "phone");
+  a.recipient = field("recipient");
+  a.line1 = field("line1");
+  a.line2 = field("line2");
+  a.city = field("city");
+  a.postal_code = field("postal_code");
+  a.country = field("country");
+  a.phone = field("phone");
+  return a;
+}
+
+Address address_from_json(const json::object& o) {
+  Address a = address_from_fields([&o](std::string_view key) { return string_of(o, key); });
   const auto* d = o.if_contains("is_default");
   a.is_default = d && d->is_bool() && d->as_bool();
   return a;
@@ -273,15 +278,16 @@ Task<Expected<Placed, Error>> OrderService::checkout(session::Session& s, std::i
   }
   if (outcome != "created" && outcome != "existing") throw std::runtime_error("place_order: unexpected " + outcome);
   const bool created = outcome == "created";
+  db::Lsn written = 0;
   if (created) {
     co_await sessions_.clear_cart(s);
-    const db::Lsn written = co_await db_.primary_lsn();
+    written = co_await db_.primary_lsn();
     std::vector<std::int64_t> changed(products.begin(), products.end());
     co_await catalog_.forget_products(std::move(changed), written);
   }
   auto placed = co_await order(s.user_id, r.int64(0, 1), kOnThePrimary);
   if (!placed) throw std::runtime_error("place_order: the order is not there");
-  co_return Placed{std::move(*placed), created};
+  co_return Placed{std::move(*placed), created, written};
 }
 
 Task<std::vector<json::object>> OrderService::orders(std::int64_t user_id, db::Lsn after) {

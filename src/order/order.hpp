@@ -2,8 +2,10 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/expected.hpp"
@@ -48,6 +50,8 @@ struct Error {
 std::optional<Error> validate(const Address& a);
 // An address from the API's JSON (missing strings are empty); `is_default` false when absent.
 Address address_from_json(const boost::json::object& o);
+// The text fields of an address (recipient … phone) from any source of named fields, e.g. a form.
+Address address_from_fields(const std::function<std::string(std::string_view)>& field);
 boost::json::object to_json(const Address& a);
 
 // An idempotency key: 1..100 printable ASCII characters.
@@ -56,6 +60,7 @@ bool valid_idempotency_key(std::string_view key);
 struct Placed {
   boost::json::object order;  // the API's Order
   bool created = false;       // false: the same key placed it before
+  db::Lsn written = 0;        // created: the primary's WAL position right after the order
 };
 
 class OrderService {

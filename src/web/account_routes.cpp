@@ -198,20 +198,17 @@ Task<http::Response> account_page(const Site& site, http::Request& req) {
 
 void add_account_routes(http::Router& router, const Site& site) {
   if (site.accounts == nullptr || site.sessions == nullptr || site.cart == nullptr) return;
-  auto route = [&](http::Method method, std::string pattern, detail::SiteHandler fn) {
-    detail::add_guarded(router, site, method, std::move(pattern), fn,
-                        "Accounts are briefly unavailable. Please retry in a moment.");
-  };
-  route(http::Method::kPost, "/api/v1/auth/register", api_register);
-  route(http::Method::kPost, "/api/v1/auth/login", api_login);
-  route(http::Method::kPost, "/api/v1/auth/logout", api_logout);
-  route(http::Method::kGet, "/api/v1/me", api_me);
-  route(http::Method::kGet, "/login", login_page);
-  route(http::Method::kPost, "/login", form_login);
-  route(http::Method::kGet, "/register", register_page);
-  route(http::Method::kPost, "/register", form_register);
-  route(http::Method::kPost, "/logout", form_logout);
-  route(http::Method::kGet, "/account", account_page);
+  detail::add_guarded(router, site, "Accounts are briefly unavailable. Please retry in a moment.",
+                      {{http::Method::kPost, "/api/v1/auth/register", api_register},
+                       {http::Method::kPost, "/api/v1/auth/login", api_login},
+                       {http::Method::kPost, "/api/v1/auth/logout", api_logout},
+                       {http::Method::kGet, "/api/v1/me", api_me},
+                       {http::Method::kGet, "/login", login_page},
+                       {http::Method::kPost, "/login", form_login},
+                       {http::Method::kGet, "/register", register_page},
+                       {http::Method::kPost, "/register", form_register},
+                       {http::Method::kPost, "/logout", form_logout},
+                       {http::Method::kGet, "/account", account_page}});
 }
 
 }  // namespace mc::web

@@ -203,17 +203,14 @@ Task<http::Response> form_set(const Site& site, http::Request& req) {
 
 void add_cart_routes(http::Router& router, const Site& site) {
   if (site.cart == nullptr) return;
-  auto route = [&](http::Method method, std::string pattern, detail::SiteHandler fn) {
-    detail::add_guarded(router, site, method, std::move(pattern), fn,
-                        "The cart is briefly unavailable. Please retry in a moment.");
-  };
-  route(http::Method::kGet, "/api/v1/cart", api_view);
-  route(http::Method::kPost, "/api/v1/cart/items", api_add);
-  route(http::Method::kPut, "/api/v1/cart/items/{sku}", api_set);
-  route(http::Method::kDelete, "/api/v1/cart/items/{sku}", api_remove);
-  route(http::Method::kGet, "/cart", cart_page);
-  route(http::Method::kPost, "/cart/items", form_add);
-  route(http::Method::kPost, "/cart/items/{sku}", form_set);
+  detail::add_guarded(router, site, "The cart is briefly unavailable. Please retry in a moment.",
+                      {{http::Method::kGet, "/api/v1/cart", api_view},
+                       {http::Method::kPost, "/api/v1/cart/items", api_add},
+                       {http::Method::kPut, "/api/v1/cart/items/{sku}", api_set},
+                       {http::Method::kDelete, "/api/v1/cart/items/{sku}", api_remove},
+                       {http::Method::kGet, "/cart", cart_page},
+                       {http::Method::kPost, "/cart/items", form_add},
+                       {http::Method::kPost, "/cart/items/{sku}", form_set}});
 }
 
 }  // namespace mc::web

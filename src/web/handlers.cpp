@@ -27,6 +27,11 @@ void add_guarded(http::Router& router, const Site& site, http::Method method, st
              });
 }
 
+void add_guarded(http::Router& router, const Site& site, std::string_view unavailable_message,
+                 std::initializer_list<GuardedRoute> routes) {
+  for (const auto& r : routes) add_guarded(router, site, r.method, std::string(r.pattern), r.fn, unavailable_message);
+}
+
 Expected<boost::json::object, http::Response> json_object_body(const http::Request& req) {
   if (auto refused = shopper::refuse_unsafe_json(req)) return Unexpected(std::move(*refused));
   boost::system::error_code ec;

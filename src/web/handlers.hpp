@@ -4,6 +4,7 @@
 // reading a JSON or form body, and "see other" redirects.
 
 #include <boost/json/object.hpp>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,15 @@ using SiteHandler = Task<http::Response> (*)(const Site&, http::Request&);
 // answer is 503 `unavailable` with Retry-After and `unavailable_message` — never a wrong cart or account.
 void add_guarded(http::Router& router, const Site& site, http::Method method, std::string pattern, SiteHandler fn,
                  std::string_view unavailable_message);
+
+struct GuardedRoute {
+  http::Method method;
+  std::string_view pattern;
+  SiteHandler fn;
+};
+// Several routes behind the guard, sharing one `unavailable_message`.
+void add_guarded(http::Router& router, const Site& site, std::string_view unavailable_message,
+                 std::initializer_list<GuardedRoute> routes);
 
 // The body of a JSON state change as an object; else the 403/415 of the CSRF rules or a 422.
 Expected<boost::json::object, http::Response> json_object_body(const http::Request& req);

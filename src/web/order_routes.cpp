@@ -47,15 +47,7 @@ Task<std::optional<session::Session>> user_session(const Site& site, const http:
 }
 
 order::Address address_from_form(const QueryPairs& form) {
-  order::Address a;
-  a.recipient = form_field(form, "recipient");
-  a.line1 = form_field(form, "line1");
-  a.line2 = form_field(form, "line2");
-  a.city = form_field(form, "city");
-  a.postal_code = form_field(form, "postal_code");
-  a.country = form_field(form, "country");
-  a.phone = form_field(form, "phone");
-  return a;
+  return order::address_from_fields([&form](std::string_view name) { return form_field(form, name); });
 }
 
 // ---- JSON API ----
@@ -123,7 +115,7 @@ Task<http::Response> api_checkout(const Site& site, http::Request& req) {
   if (!placed) co_return order_error(placed.error());
   auto r = http::Response::json(placed->created ? 201 : 200, json::serialize(placed->order));
   shopper::send_session_if_changed(site, r, *s, false, req.secure);
-  co_await shopper::remember_write(site, r, req.secure);
+  co_await shopper::remember_write(site, r, req.secure, placed->written);
   co_return r;
 }
 
@@ -264,7 +256,7 @@ Task<http::Response> form_checkout(const Site& site, http::Request& req) {
   }
   auto placed_url = fmt::format("/orders/{}?placed=1", placed->order.at("id").as_int64());
   auto r = s->reissue ? see_other(std::move(placed_url), site, req, *s) : see_other(std::move(placed_url));
-  co_await shopper::remember_write(site, r, req.secure);
+  co_await shopper::remember_write(site, r, req.secure, placed->written);
   co_return r;
 }
 
@@ -335,24 +327,21 @@ Task<http::Response> order_page(const Site& site, http::Request& req) {
 
 void add_order_routes(http::Router& router, const Site& site) {
   if (site.orders == nullptr || site.sessions == nullptr || site.cart == nullptr) return;
-  auto route = [&](http::Method method, std::string pattern, detail::SiteHandler fn) {
-    detail::add_guarded(router, site, method, std::move(pattern), fn,
-                        "Orders are briefly unavailable. Please retry in a moment.");
-  };
-  route(http::Method::kGet, "/api/v1/me/addresses", api_addresses);
-  route(http::Method::kPost, "/api/v1/me/addresses", api_add_address);
-  route(http::Method::kPut, "/api/v1/me/addresses/{id}", api_update_address);
-  route(http::Method::kDelete, "/api/v1/me/addresses/{id}", api_delete_address);
-  route(http::Method::kPost, "/api/v1/checkout", api_checkout);
-  route(http::Method::kGet, "/api/v1/orders", api_orders);
-  route(http::Method::kGet, "/api/v1/orders/{id}", api_order);
-  route(http::Method::kGet, "/account/addresses", addresses_page);
-  route(http::Method::kPost, "/account/addresses", form_add_address);
-  route(http::Method::kPost, "/account/addresses/{id}", form_change_address);
-  route(http::Method::kGet, "/checkout", checkout_page);
-  route(http::Method::kPost, "/checkout", form_checkout);
-  route(http::Method::kGet, "/orders", orders_page);
-  route(http::Method::kGet, "/orders/{id}", order_page);
+  detail::add_guarded(router, site, "Orders are briefly unavailable. Please retry in a moment.",
+                      {{http::Method::kGet, "/api/v1/me/addresses", api_addresses},
+                       {http::Method::kPost, "/api/v1/me/addresses", api_add_address},
+                       {http::Method::kPut, "/api/v1/me/addresses/{id}", api_update_address},
+                       {http::Method::kDelete, "/api/v1/me/addresses/{id}", api_delete_address},
+                       {http::Method::kPost, "/api/v1/checkout", api_checkout},
+                       {http::Method::kGet, "/api/v1/orders", api_orders},
+                       {http::Method::kGet, "/api/v1/orders/{id}", api_order},
+                       {http::Method::kGet, "/account/addresses", addresses_page},
+                       {http::Method::kPost, "/account/addresses", form_add_address},
+                       {http::Method::kPost, "/account/addresses/{id}", form_change_address},
+                       {http::Method::kGet, "/checkout", checkout_page},
+                       {http::Method::kPost, "/checkout", form_checkout},
+                       {http::Method::kGet, "/orders", orders_page},
+                       {http::Method::kGet, "/orders/{id}", order_page}});
 }
 
 }  // namespace mc::web

@@ -64,8 +64,13 @@ db::Lsn last_write(const http::Request& req) {
 }
 
 Task<void> remember_write(const Site& site, http::Response& r, bool secure) {
+  co_await remember_write(site, r, secure, 0);
+}
+
+Task<void> remember_write(const Site& site, http::Response& r, bool secure, db::Lsn known) {
   constexpr int kSeconds = 60;  // far longer than a healthy replica lags; a lagging one is out of rotation
-  const db::Lsn at = co_await site.db->primary_lsn();
+  db::Lsn at = known;
+  if (at == 0) at = co_await site.db->primary_lsn();
   if (at == 0) co_return;
   r.add("Set-Cookie", std::string(kWriteCookie) + "=" + db::format_lsn(at) + "; Path=/; Max-Age=" +
                           std::to_string(kSeconds) + "; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : ""));

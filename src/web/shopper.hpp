@@ -51,6 +51,8 @@ db::Lsn last_write(const http::Request& req);
 // After a write of the shopper's own data: remembers where the primary is now (mc_rw, one minute), so the
 // shopper's next reads come from the primary or from a replica that has replayed that far.
 Task<void> remember_write(const Site& site, http::Response& r, bool secure);
+// The same, with the position already known (0: ask the primary).
+Task<void> remember_write(const Site& site, http::Response& r, bool secure, db::Lsn known);
 
 // nullopt when a JSON state change may proceed, else the 403/415 answer.
 std::optional<http::Response> refuse_unsafe_json(const http::Request& req);

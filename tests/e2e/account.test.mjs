@@ -1,24 +1,11 @@
 // Accounts in headless Chromium: a guest's cart survives registering, the account's cart follows the
 // shopper to another browser, a wrong password says so, logging out empties the badge.
 // Screenshots in tests/e2e/artifacts/.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { launchChromium } from './browser.mjs';
+import { artifacts, base, chromiumForTests } from './browser.mjs';
 
-const base = process.env.MYCLOTHES_URL;
-const artifacts = new URL('./artifacts/', import.meta.url).pathname;
-let browser;
-
-before(async () => {
-  assert.ok(base, 'MYCLOTHES_URL is not set: run the browser test through script/test');
-  mkdirSync(artifacts, { recursive: true });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const browser = chromiumForTests();
 
 async function variantInStock() {
   const list = await (await fetch(new URL('/api/v1/products?category=tops&per_page=20', base))).json();
@@ -42,7 +29,7 @@ for (const lang of ['ko', 'en']) {
       : { add: 'Add to cart', register: 'Create an account', login: 'Log in', logout: 'Log out', wrong: 'not right' };
     const locale = lang === 'ko' ? 'ko-KR' : 'en-US';
 
-    const first = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
+    const first = await browser().newContext({ locale, viewport: { width: 1280, height: 900 } });
     const page = await first.newPage();
     page.setDefaultTimeout(15_000);
     await page.goto(new URL(`/p/${product.slug}?color=${variant.color}`, base).href);
@@ -69,7 +56,7 @@ for (const lang of ['ko', 'en']) {
     assert.equal(await badge(page), '0', 'logged out: a fresh, empty guest session');
     await first.close();
 
-    const second = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
+    const second = await browser().newContext({ locale, viewport: { width: 1280, height: 900 } });
     const other = await second.newPage();
     other.setDefaultTimeout(15_000);
     await other.goto(new URL('/login', base).href);

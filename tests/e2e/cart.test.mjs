@@ -1,23 +1,10 @@
 // The cart in headless Chromium: add from a product page with JavaScript (no reload, the badge follows)
 // and without it (the plain form), change a quantity, remove a line. Screenshots in tests/e2e/artifacts/.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { launchChromium } from './browser.mjs';
+import { artifacts, base, chromiumForTests } from './browser.mjs';
 
-const base = process.env.MYCLOTHES_URL;
-const artifacts = new URL('./artifacts/', import.meta.url).pathname;
-let browser;
-
-before(async () => {
-  assert.ok(base, 'MYCLOTHES_URL is not set: run the browser test through script/test');
-  mkdirSync(artifacts, { recursive: true });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const browser = chromiumForTests();
 
 // A product with at least two sizes in stock, from the API.
 async function productInStock() {
@@ -32,7 +19,7 @@ async function productInStock() {
 }
 
 async function shopper(options = {}) {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 }, ...options });
+  const context = await browser().newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   const problems = [];

@@ -1,24 +1,11 @@
 // The whole journey in headless Chromium, in both languages: search, pick colour and size, add to cart,
 // register (the guest cart survives), add an address, check out, see the order in the history.
 // Screenshots of every step in tests/e2e/artifacts/.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { launchChromium } from './browser.mjs';
+import { artifacts, base, chromiumForTests } from './browser.mjs';
 
-const base = process.env.MYCLOTHES_URL;
-const artifacts = new URL('./artifacts/', import.meta.url).pathname;
-let browser;
-
-before(async () => {
-  assert.ok(base, 'MYCLOTHES_URL is not set: run the browser test through script/test');
-  mkdirSync(artifacts, { recursive: true });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const browser = chromiumForTests();
 
 const words = {
   ko: { query: '항공 점퍼', add: '장바구니 담기', checkout: '주문하기', addAddress: '새 배송지 추가', place: '결제하고 주문하기', thanks: '주문이 완료되었습니다', orders: '주문 내역' },
@@ -28,7 +15,7 @@ const words = {
 for (const lang of ['ko', 'en']) {
   test(`[${lang}] search → size and colour → cart → register → address → checkout → order history`, { timeout: 180_000 }, async () => {
     const w = words[lang];
-    const context = await browser.newContext({ locale: lang === 'ko' ? 'ko-KR' : 'en-US', viewport: { width: 1280, height: 900 } });
+    const context = await browser().newContext({ locale: lang === 'ko' ? 'ko-KR' : 'en-US', viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
     const problems = [];
