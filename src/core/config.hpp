@@ -9,8 +9,28 @@
 #include <vector>
 
 #include "core/expected.hpp"
+#include "core/settings.hpp"
 
 namespace mc {
+
+// Where sessions and carts live (DESIGN.md, "Session modes"). dynamodb: reserved, not built yet.
+enum class SessionMode { kSticky, kCookie, kRedis, kDynamodb };
+template <>
+struct Choices<SessionMode> {
+  static constexpr std::array<std::string_view, 4> names{"sticky", "cookie", "redis", "dynamodb"};
+};
+
+enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kOff };
+template <>
+struct Choices<LogLevel> {
+  static constexpr std::array<std::string_view, 6> names{"trace", "debug", "info", "warn", "error", "off"};
+};
+
+enum class LogFormat { kText, kJson };
+template <>
+struct Choices<LogFormat> {
+  static constexpr std::array<std::string_view, 2> names{"text", "json"};
+};
 
 struct ServerConfig {
   std::string host = "127.0.0.1";
@@ -58,7 +78,7 @@ struct CacheConfig {
 
 // Where sessions and carts live (DESIGN.md, "Session modes").
 struct SessionConfig {
-  std::string mode = "redis";  // sticky | cookie | redis (dynamodb: reserved, not built yet)
+  SessionMode mode = SessionMode::kRedis;
   // Mode cookie: "id:base64url(32-byte key)" entries; the first seals, every one opens. A secret: set
   // it in the environment (MYCLOTHES_SESSION_COOKIE_KEYS), never in a committed file.
   std::vector<std::string> cookie_keys;
@@ -70,8 +90,8 @@ struct AdminConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";
-  bool json = false;
+  LogLevel level = LogLevel::kInfo;
+  LogFormat format = LogFormat::kText;
 };
 
 struct Config {
@@ -93,8 +113,12 @@ struct ConfigSources {
   std::map<std::string, std::string> overrides;
 };
 
-// A one-line error naming the setting, e.g. "server.port: expected an integer 1..65535, got \"x\"".
+// A one-line error naming the setting, e.g. "server.port: expected an integer from 1 to 65535, got \"x\"
+// (command line)".
 Expected<Config, std::string> load_config(const ConfigSources& sources);
+
+// The table every source goes through; its setters write into `config`.
+settings::Table config_settings(Config& config);
 
 std::map<std::string, std::string> environment_variables();
 

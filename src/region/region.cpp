@@ -136,7 +136,7 @@ class Supervisor {
     event(
         fmt::format("region up: {} instances over zones {}, sessions {}{}, PostgreSQL {}, catalog cache {}, load "
                     "balancer {}",
-                    desired_, fmt::join(zones_, ","), o_.session, o_.sticky ? " + LB stickiness" : "",
+                    desired_, fmt::join(zones_, ","), to_string(o_.session), o_.sticky ? " + LB stickiness" : "",
                     database_summary(), o_.cache ? "on" : "off", lb_url()));
     std::printf("region: the store is at %s (Ctrl-C or `myclothes region down` stops everything)\n", lb_url().c_str());
     std::fflush(stdout);
@@ -157,11 +157,11 @@ class Supervisor {
     lb_.state_dir = o_.state_dir;
     api_ = RuntimeApi(o_.state_dir + "/haproxy.sock");
     if (auto err = claim_control_socket()) return err;
-    if (o_.network != "loopback") {
+    if (o_.network != NetworkMode::kLoopback) {
       return fmt::format(
           "--network {}: this version of the region runs on loopback only (every part on {}); run with --network "
           "loopback",
-          o_.network, o_.host);
+          to_string(o_.network), o_.host);
     }
     event("network loopback: every part on 127.0.0.1; zones are labels, security groups are not enforced");
 
@@ -176,7 +176,7 @@ class Supervisor {
     env_["MYCLOTHES_DB_REPLICAS"] = fmt::format("{}", fmt::join(replicas, ","));
     // Only the switch off is passed on: an instance configuration file keeps its say otherwise.
     if (!o_.cache) env_["MYCLOTHES_CACHE_ENABLED"] = "false";
-    if (o_.session == "cookie") {
+    if (o_.session == SessionMode::kCookie) {
       // Every instance must open what another sealed: one key list for the region. An operator's own keys
       // (the environment) win; otherwise the region makes a key that lives as long as it does.
       const char* given = std::getenv("MYCLOTHES_SESSION_COOKIE_KEYS");
@@ -402,10 +402,14 @@ class Supervisor {
     inst.id = fmt::format("i-{}{}", zone, ++launched_);
     inst.port = free_port(o_.host);
     if (inst.port == 0) return std::string("no free port for an instance");
-    std::vector<std::string> argv{
-        o_.program,      "serve",     "--host",    o_.host,   "--port",    std::to_string(inst.port),
-        "--instance-id", inst.id,     "--az",      inst.az,   "--threads", std::to_string(o_.threads),
-        "--web-root",    o_.web_root, "--session", o_.session};
+    std::vector<std::string> argv{o_.program,      "serve",
+                                  "--host",        o_.host,
+                                  "--port",        std::to_string(inst.port),
+                                  "--instance-id", inst.id,
+                                  "--az",          inst.az,
+                                  "--threads",     std::to_string(o_.threads),
+                                  "--web-root",    o_.web_root,
+                                  "--session",     std::string(to_string(o_.session))};
     if (!o_.config_file.empty()) {
       argv.push_back("--config");
       argv.push_back(o_.config_file);
@@ -771,8 +775,8 @@ class Supervisor {
     for (const auto& z : zones_) zones.emplace_back(json::object{{"name", z}, {"failed", failed_zones_.contains(z)}});
     return json::object{
         {"lb", lb_url()},
-        {"network", o_.network},
-        {"session", o_.session},
+        {"network", to_string(o_.network)},
+        {"session", to_string(o_.session)},
         {"sticky", o_.sticky},
         {"cache", o_.cache},
         {"replicas", o_.replicas},
@@ -799,7 +803,7 @@ class Supervisor {
 
   std::string status_table() const {
     std::string out = fmt::format("MyClothes region  load balancer {}  sessions {}{}  network {}\n", lb_url(),
-                                  o_.session, o_.sticky ? " (+ LB stickiness)" : "", o_.network);
+                                  to_string(o_.session), o_.sticky ? " (+ LB stickiness)" : "", to_string(o_.network));
     out += fmt::format("{:<10} {:<4} {:<11} {:<10} {:>8}  {}\n", "INSTANCE", "AZ", "STATE", "LB", "REQ/S", "URL");
     for (const auto& i : instances_) {
       out += fmt::format("{:<10} {:<4} {:<11} {:<10} {:>8.1f}  http://{}:{}/\n", i.id, i.az, name_of(i.state),

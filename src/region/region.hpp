@@ -15,6 +15,19 @@
 #include <string_view>
 #include <vector>
 
+#include "core/config.hpp"
+#include "core/settings.hpp"
+
+namespace mc::region {
+// loopback: every part on 127.0.0.1, zones are labels. netns: each host in its own network namespace.
+enum class NetworkMode { kLoopback, kNetns };
+}  // namespace mc::region
+
+template <>
+struct mc::Choices<mc::region::NetworkMode> {
+  static constexpr std::array<std::string_view, 2> names{"loopback", "netns"};
+};
+
 namespace mc::region {
 
 struct RegionOptions {
@@ -32,20 +45,24 @@ struct RegionOptions {
   int replicas = 2;  // PostgreSQL streaming read replicas on pg_port + 1 ... (0: the primary serves every read)
   int instances = 4;
   int azs = 2;  // zones a, b, c ...
-  std::string session = "redis";
+  SessionMode session = SessionMode::kRedis;
   bool sticky = false;
   std::chrono::seconds cookie_lifetime{24 * 3600};
   int threads = 1;            // I/O threads of each instance
   std::int64_t products = 0;  // seed this many when the catalog is empty (0: the program's default)
   bool cache = true;          // false: the instances' catalog reads skip the Redis cache (sessions still use Redis)
-  std::string network = "loopback";
+  NetworkMode network = NetworkMode::kLoopback;
   bool live = true;  // redraw a status table (when stdout is a terminal); else print events only
 };
 
-// Reads a region file (deploy/local/region.toml) into `options`: [region] instances, azs, session,
-// sticky, sticky_seconds, cache, network, host, port, threads, products; [data] pg_port, redis_port,
-// replicas, dir; [instances] config, web_root. An unknown key or a bad value is a one-line error naming it.
-std::optional<std::string> load_region_file(const std::string& path, RegionOptions& options);
+// The options by name ("region.instances", "data.replicas", "instances.web_root" ...): the keys of the
+// region file's [region], [data] and [instances] tables, and what the flags of `region up` set.
+settings::Table region_settings(RegionOptions& options);
+
+// Applies the region file `file` (none when empty), then `flags` ("section.key" -> value), to `options`. An
+// unknown key or a bad value is a one-line error naming it.
+std::optional<std::string> load_region_options(const std::string& file, const std::map<std::string, std::string>& flags,
+                                               RegionOptions& options);
 
 // The verbs' limits, checked before anything starts.
 inline constexpr int kMaxInstances = 16;

@@ -178,21 +178,41 @@ TEST(RegionFile, ReplicasAndTheCacheSwitch) {
   RegionOptions o;
   EXPECT_EQ(o.replicas, 2) << "two replicas unless told";
   EXPECT_TRUE(o.cache);
-  EXPECT_EQ(load_region_file(path.string(), o), std::nullopt);
+  EXPECT_EQ(load_region_options(path.string(), {}, o), std::nullopt);
   EXPECT_EQ(o.replicas, 5);
   EXPECT_FALSE(o.cache);
   {
     std::ofstream out(path);
     out << "[data]\nreplicas = 6\n";
   }
-  const auto err = load_region_file(path.string(), o);
+  const auto err = load_region_options(path.string(), {}, o);
   ASSERT_TRUE(err.has_value());
   EXPECT_NE(err->find("data.replicas: expected an integer from 0 to 5"), std::string::npos) << *err;
   {
     std::ofstream out(path);
     out << "[region]\ncache = \"no\"\n";
   }
-  EXPECT_TRUE(load_region_file(path.string(), o).has_value());
+  EXPECT_TRUE(load_region_options(path.string(), {}, o).has_value());
+  std::filesystem::remove(path);
+}
+
+TEST(RegionFile, FlagsWinOverTheFileThroughTheSameSettings) {
+  const auto path = std::filesystem::temp_directory_path() / ("region-flags-" + std::to_string(::getpid()) + ".toml");
+  {
+    std::ofstream out(path);
+    out << "[region]\ninstances = 3\nazs = 3\nsession = \"cookie\"\n";
+  }
+  RegionOptions o;
+  EXPECT_EQ(load_region_options(path.string(), {{"region.instances", "5"}, {"region.network", "netns"}}, o),
+            std::nullopt);
+  EXPECT_EQ(o.instances, 5) << "the flag wins";
+  EXPECT_EQ(o.azs, 3) << "the file's value where no flag was given";
+  EXPECT_EQ(o.session, SessionMode::kCookie);
+  EXPECT_EQ(o.network, NetworkMode::kNetns);
+  RegionOptions bad;
+  const auto err = load_region_options("", {{"region.session", "memcached"}}, bad);
+  ASSERT_TRUE(err.has_value());
+  EXPECT_EQ(*err, "region.session: expected one of sticky|cookie|redis|dynamodb, got \"memcached\" (command line)");
   std::filesystem::remove(path);
 }
 
