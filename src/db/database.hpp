@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "core/errors.hpp"
 #include "core/task.hpp"
 
 struct pg_result;  // libpq's PGresult; only src/db sees libpq-fe.h
@@ -44,11 +45,11 @@ Params make_params(Values&&... values) {
   return params;
 }
 
-// A failed query or an unreachable server. `sqlstate()` is empty when the server was not reached.
-class Error : public std::runtime_error {
+// A failed query or an unreachable server. `sqlstate()` is empty when the server was not reached. The
+// database could not do what was asked: to a client, that is the dependency outage of core/errors.hpp.
+class Error : public Unavailable {
  public:
-  Error(std::string message, std::string sqlstate)
-      : std::runtime_error(std::move(message)), sqlstate_(std::move(sqlstate)) {}
+  Error(std::string message, std::string sqlstate) : Unavailable(message), sqlstate_(std::move(sqlstate)) {}
   const std::string& sqlstate() const { return sqlstate_; }
   bool connection_failed() const { return sqlstate_.empty(); }
 

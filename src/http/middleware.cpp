@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <exception>
@@ -5,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/errors.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -95,6 +97,17 @@ Response internal_error(const Request& req) {
   return Response::html(500, std::move(body));
 }
 
+// A dependency that could not answer: the one answer for every route (core/errors.hpp).
+Response unavailable(const State& s, const Request& req, const Unavailable& e) {
+  Response r = detail::is_api_path(req.path())
+                   ? Response::error(503, "unavailable", "The store is briefly unavailable. Please retry in a moment.")
+               : s.options.unavailable_html ? s.options.unavailable_html(req)
+                                            : Response::text(503, "Briefly unavailable. Please retry in a moment.\n");
+  r.status = 503;
+  r.set("Retry-After", std::to_string(std::max<long long>(1, e.retry_after().count())));
+  return r;
+}
+
 Response not_found(const State& s, const Request& req) {
   if (detail::is_api_path(req.path())) return Response::error(404, "not_found", "No such resource.");
   if (s.options.not_found_html) return s.options.not_found_html(req);
@@ -158,6 +171,10 @@ Task<Response> handle(std::shared_ptr<const State> s, Request& req) {
     } else {
       response = not_found(*s, req);
     }
+  } catch (const Unavailable& e) {
+    spdlog::warn("request {}: {} {} (route {}): unavailable: {}", req.request_id, to_string(req.method), req.path(),
+                 match.route, e.what());
+    response = unavailable(*s, req, e);
   } catch (...) {
     failure = std::current_exception();
   }

@@ -32,6 +32,8 @@ struct MiddlewareOptions {
   std::string instance_id;
   std::string az;
   std::function<Response(const Request&)> not_found_html;  // may be empty: plain text then
+  // A dependency outage (core::Unavailable) outside /api/: the store's page (503; Retry-After is added).
+  std::function<Response(const Request&)> unavailable_html;  // may be empty: plain text then
 };
 Handler with_middleware(std::shared_ptr<const Router> router, MiddlewareOptions options);
 

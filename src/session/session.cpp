@@ -10,7 +10,25 @@ namespace {
 constexpr std::size_t kIdBytes = 32;
 constexpr std::size_t kIdChars = 43;  // ceil(32 * 8 / 6), unpadded
 constexpr std::chrono::seconds kCookieMaxAge{30 * 24 * 3600};
+
+class NoStore final : public SessionStore {
+ public:
+  Task<std::optional<Session>> find(std::string) override { co_return std::nullopt; }
+  Task<Session> create() override { throw none(); }
+  Task<std::vector<CartLine>> cart(const Session&) override { throw none(); }
+  Task<AddResult> add(Session&, std::string, int, int, int) override { throw none(); }
+  Task<bool> set(Session&, std::string, int) override { throw none(); }
+  Task<void> clear_cart(Session&) override { throw none(); }
+  Task<Session> rotate(const Session&, std::int64_t) override { throw none(); }
+  Task<void> merge_into_user(Session&, std::int64_t, std::vector<CartLine>) override { throw none(); }
+
+ private:
+  static Unavailable none() { return Unavailable("this instance has no session store (redis.enabled = false)"); }
+};
+
 }  // namespace
+
+std::unique_ptr<SessionStore> make_no_store() { return std::make_unique<NoStore>(); }
 
 std::chrono::seconds SessionStore::cookie_max_age(const Session&) const { return kCookieMaxAge; }
 

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/errors.hpp"
 #include "core/expected.hpp"
 #include "core/task.hpp"
 
@@ -26,10 +27,8 @@ std::string new_id();
 // treated as no session at all.
 bool valid_id(std::string_view text);
 
-// The session store could not answer (Redis down, timed out). Requests that need a session fail with 503.
-struct Unavailable : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+// The session store could not answer (Redis down, timed out): the dependency outage of core/errors.hpp.
+using Unavailable = mc::Unavailable;
 
 struct Session {
   // The value of the session cookie: an id (modes sticky and redis) or the sealed state itself (cookie).
@@ -90,6 +89,10 @@ class SessionStore {
   // line capped at its `qty` in `limits` (a SKU without a limit, or with 0, is dropped).
   virtual Task<void> merge_into_user(Session& guest, std::int64_t user_id, std::vector<CartLine> limits) = 0;
 };
+
+// The store of an instance without one (no Redis): it knows no session, and anything that would need one is
+// Unavailable. The store's pages still render (without a cart); the shopper's routes are not offered.
+std::unique_ptr<SessionStore> make_no_store();
 
 struct RedisSessionOptions {
   std::chrono::seconds guest_ttl{std::chrono::hours(24 * 30)};

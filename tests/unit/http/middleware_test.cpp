@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "core/errors.hpp"
 #include "core/metrics.hpp"
 #include "http/server.hpp"
 #include "run_task.hpp"
@@ -33,6 +34,14 @@ class Middleware : public ::testing::Test {
       throw std::runtime_error("secret detail: password=hunter2");
       co_return Response::text(200, "unreachable");
     });
+    router->add(Method::kGet, "/api/v1/down", [](Request&) -> Task<Response> {
+      throw Unavailable("redis: connection refused", std::chrono::seconds(3));
+      co_return Response::text(200, "unreachable");
+    });
+    router->add(Method::kGet, "/cart", [](Request&) -> Task<Response> {
+      throw Unavailable("postgres: timeout");
+      co_return Response::text(200, "unreachable");
+    });
     router->add(Method::kGet, "/own-headers", [](Request&) -> Task<Response> {
       auto r = Response::html(200, "<p>hi</p>");
       r.set("Content-Security-Policy", "default-src 'none'");
@@ -41,10 +50,11 @@ class Middleware : public ::testing::Test {
       co_return r;
     });
     router_ = router;
-    handler_ =
-        with_middleware(router, {"i-1", "b", [](const Request& req) {
-                                   return Response::html(404, "<h1>nothing at " + std::string(req.path()) + "</h1>");
-                                 }});
+    handler_ = with_middleware(
+        router,
+        {"i-1", "b",
+         [](const Request& req) { return Response::html(404, "<h1>nothing at " + std::string(req.path()) + "</h1>"); },
+         [](const Request&) { return Response::html(503, "<h1>back soon</h1>"); }});
   }
 
   Response get(std::string target, std::vector<Field> headers = {}) {
@@ -177,6 +187,24 @@ TEST_F(Middleware, CountsRequestsByRouteMethodAndStatus) {
   EXPECT_EQ(missing.value() - missing0, 1u);
   EXPECT_EQ(failed.value() - failed0, 1u);
   EXPECT_EQ(duration.count() - duration0, 2u);
+}
+
+TEST_F(Middleware, AnOutageIsOne503WithRetryAfterAsJsonUnderTheApi) {
+  auto r = get("/api/v1/down");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.get("Retry-After"), "3");
+  auto body = boost::json::parse(r.body).as_object();
+  EXPECT_EQ(body.at("error").at("code").as_string(), "unavailable");
+  EXPECT_EQ(r.body.find("redis"), std::string::npos) << "nothing internal reaches the client";
+  expect_standard_headers(r);
+}
+
+TEST_F(Middleware, AnOutageIsTheStoresPageOutsideTheApi) {
+  auto r = get("/cart");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.get("Retry-After"), "1");
+  EXPECT_EQ(r.body, "<h1>back soon</h1>");
+  EXPECT_EQ(r.body.find("postgres"), std::string::npos);
 }
 
 }  // namespace
