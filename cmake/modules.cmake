@@ -2,6 +2,7 @@
 function(myclothes_module name)
   cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
   file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/${name}/*.cpp)
+  list(FILTER sources EXCLUDE REGEX "/src/app/main\\.cpp$")  # the program itself, not a layer
   if(NOT sources)
     # A layer with headers only (or none yet) still takes part in the graph.
     add_library(mc_${name} INTERFACE)

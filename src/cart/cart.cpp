@@ -13,36 +13,6 @@
 namespace mc::cart {
 namespace json = boost::json;
 
-int Error::status() const {
-  switch (code) {
-    case Code::kUnknownSku:
-      return 404;
-    case Code::kInsufficientStock:
-      return 409;
-    case Code::kInvalidQuantity:
-    case Code::kTooManyLines:
-      return 422;
-    case Code::kTooLargeForCookie:
-      return 413;
-  }
-  return 400;
-}
-
-std::string_view Error::api_code() const {
-  switch (code) {
-    case Code::kUnknownSku:
-      return "unknown_sku";
-    case Code::kInsufficientStock:
-      return "insufficient_stock";
-    case Code::kInvalidQuantity:
-    case Code::kTooManyLines:
-      return "invalid_input";
-    case Code::kTooLargeForCookie:
-      return "cart_too_large_for_cookie";
-  }
-  return "invalid_input";
-}
-
 std::optional<std::int64_t> product_id_of(std::string_view sku) {
   if (sku.size() < 2 || sku.size() > 64 || sku.front() != 'P') return std::nullopt;
   const auto dash = sku.find('-');
@@ -105,8 +75,8 @@ Task<std::optional<catalog::Variant>> CartService::find_variant(const std::strin
   co_return std::nullopt;
 }
 
-Task<Cart> CartService::view(const std::optional<session::Session>& session) {
-  if (!session) co_return Cart{};
+Task<Cart> CartService::view(const session::Session* session) {
+  if (session == nullptr) co_return Cart{};
   auto lines = co_await sessions_.cart(*session);
   std::map<std::int64_t, std::optional<catalog::Product>> none;
   co_return co_await view_of(std::move(lines), std::move(none));
@@ -159,7 +129,8 @@ Task<Cart> CartService::view_of(std::vector<session::CartLine> lines,
 
 Task<Expected<Cart, Error>> CartService::add(session::Session& session, std::string sku, int qty) {
   if (!valid_quantity(qty, false)) {
-    co_return Unexpected(Error{Error::Code::kInvalidQuantity, fmt::format("qty must be 1 to {}", kMaxLineQty)});
+    co_return Unexpected(
+        Error{Error::Code::kInvalidQuantity, fmt::format("qty must be an integer from 1 to {}", kMaxLineQty)});
   }
   const auto id = product_id_of(sku);
   std::optional<catalog::Product> p;
@@ -193,8 +164,11 @@ Task<Expected<Cart, Error>> CartService::add(session::Session& session, std::str
 
 Task<Expected<Cart, Error>> CartService::set(session::Session& session, std::string sku, int qty) {
   if (!valid_quantity(qty, true)) {
-    co_return Unexpected(Error{Error::Code::kInvalidQuantity, fmt::format("qty must be 0 to {}", kMaxLineQty)});
+    co_return Unexpected(
+        Error{Error::Code::kInvalidQuantity, fmt::format("qty must be an integer from 0 to {}", kMaxLineQty)});
   }
+  if (!product_id_of(sku))
+    co_return Unexpected(Error{Error::Code::kUnknownSku, fmt::format("no product has the SKU {}", sku)});
   if (qty > 0) {
     const auto variant = co_await find_variant(sku);
     if (!variant) co_return Unexpected(Error{Error::Code::kUnknownSku, fmt::format("no product has the SKU {}", sku)});
@@ -204,7 +178,7 @@ Task<Expected<Cart, Error>> CartService::set(session::Session& session, std::str
     }
   }
   if (!co_await sessions_.set(session, std::move(sku), qty)) co_return Unexpected(too_large());
-  co_return co_await view(session);
+  co_return co_await view(&session);
 }
 
 Task<void> CartService::merge_into_user(session::Session& guest, std::int64_t user_id) {

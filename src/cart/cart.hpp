@@ -46,9 +46,7 @@ struct Cart {
 struct Error {
   enum class Code { kUnknownSku, kInsufficientStock, kInvalidQuantity, kTooManyLines, kTooLargeForCookie };
   Code code;
-  std::string message;
-  int status() const;
-  std::string_view api_code() const;  // unknown_sku, insufficient_stock, invalid_input, cart_too_large_for_cookie
+  std::string message;  // for the API: what was wrong, in English
 };
 
 // The product a SKU belongs to: SKUs are "P{product id}-{COLOUR}-{SIZE}".
@@ -66,8 +64,9 @@ class CartService {
   CartService(session::SessionStore& sessions, catalog::CatalogService& catalog, std::size_t max_lines = kMaxLines);
 
   // The cart of `session` (an empty cart without one).
-  Task<Cart> view(const std::optional<session::Session>& session);
-  // Writes may change `session` (mode cookie re-seals it; then session.reissue is set).
+  Task<Cart> view(const session::Session* session);
+  // Writes check the SKU (one of the catalog's) and the quantity (add: 1..kMaxLineQty; set: 0 removes) and
+  // may change `session` (mode cookie re-seals it; then session.reissue is set).
   Task<Expected<Cart, Error>> add(session::Session& session, std::string sku, int qty);
   Task<Expected<Cart, Error>> set(session::Session& session, std::string sku, int qty);
   // At login: the guest cart of `guest` joins the cart of `user_id` (same SKU: quantities add, capped at

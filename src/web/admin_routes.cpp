@@ -16,8 +16,8 @@
 #include "db/database.hpp"
 #include "http/router.hpp"
 #include "web/common.hpp"
+#include "web/routes.hpp"
 #include "web/shopper.hpp"
-#include "web/site.hpp"
 
 namespace mc::web {
 namespace {
@@ -62,10 +62,16 @@ http::Response no_such_product() {
   return http::Response::error(404, "not_found", "There is no product with that id.");
 }
 
-Task<http::Response> put_product(const Site& site, http::Request& req) {
-  const std::string& token = site.config->admin.token;
-  if (token.empty()) co_return http::Response::error(404, "not_found", "No such resource.");
-  if (!bearer_matches(req.header("Authorization"), token)) {
+}  // namespace
+
+void AdminApi::add_to(http::Router& router) {
+  if (token_.empty()) return;  // no token, no admin API: the path is as unknown as any other
+  router.add(http::Method::kPut, "/api/v1/admin/products/{id}",
+             [this](http::Request& req) { return put_product(req); });
+}
+
+Task<http::Response> AdminApi::put_product(http::Request& req) {
+  if (!bearer_matches(req.header("Authorization"), token_)) {
     auto r = http::Response::error(401, "unauthorized", "This needs the admin token: Authorization: Bearer <token>.");
     r.set("WWW-Authenticate", "Bearer");
     co_return r;
@@ -76,13 +82,7 @@ Task<http::Response> put_product(const Site& site, http::Request& req) {
   auto change = catalog::parse_product_change(req.body);
   if (!change) co_return invalid_input(change.error());
 
-  catalog::Update update;
-  try {
-    update = co_await site.catalog->update_product(*id, std::move(change).value());
-  } catch (const db::Error& e) {
-    spdlog::warn("admin: product {}: {}", *id, e.what());
-    co_return detail::unavailable_json();
-  }
+  auto update = co_await catalog_.update_product(*id, std::move(change).value());
   switch (update.outcome) {
     case catalog::Update::Outcome::kNotFound:
       co_return no_such_product();
@@ -105,13 +105,6 @@ Task<http::Response> put_product(const Site& site, http::Request& req) {
   r.set("X-DB", "primary");
   r.set("Cache-Control", "no-store");
   co_return r;
-}
-
-}  // namespace
-
-void add_admin_routes(http::Router& router, const Site& site) {
-  router.add(http::Method::kPut, "/api/v1/admin/products/{id}",
-             [site](http::Request& req) -> Task<http::Response> { co_return co_await put_product(site, req); });
 }
 
 }  // namespace mc::web

@@ -1,15 +1,18 @@
 // The cart: the JSON API (/api/v1/cart…) and the pages (/cart, and the form posts that work without
-// JavaScript). The cart itself lives in the session store; names and prices come from the catalog.
+// JavaScript). The cart itself lives in the session store; names and prices come from the catalog. The
+// routes read the request's fields; what a valid SKU and quantity are is the cart service's to say.
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <charconv>
 
 #include "cart/cart.hpp"
-#include "web/api.hpp"
 #include "web/cart_view.hpp"
+#include "web/errors.hpp"
 #include "web/handlers.hpp"
 #include "web/page_context.hpp"
+#include "web/routes.hpp"
 #include "web/shopper.hpp"
 
 namespace mc::web {
@@ -20,76 +23,83 @@ using detail::json_object_body;
 using detail::PageContext;
 using detail::see_other;
 
-constexpr std::size_t kMaxSkuLength = 64;
-
 http::Response cart_json(const cart::Cart& c) { return http::Response::json(200, cart::to_json(c)); }
 
-http::Response cart_error(const cart::Error& e) { return http::Response::error(e.status(), e.api_code(), e.message); }
-
-// An integer field within [lo, hi], or the 422 answer naming it.
-Expected<int, http::Response> int_field(const json::object& o, std::string_view name, int lo, int hi) {
-  const auto* v = o.if_contains(name);
-  if (v == nullptr || !v->is_int64() || v->as_int64() < lo || v->as_int64() > hi) {
-    return Unexpected(
-        http::Response::error(422, "invalid_input", fmt::format("{} must be an integer from {} to {}", name, lo, hi)));
-  }
-  return static_cast<int>(v->as_int64());
+http::Response answer_json(const Expected<cart::Cart, cart::Error>& result) {
+  if (result) return cart_json(*result);
+  return api_error(answer(result.error().code), result.error().message);
 }
 
-bool plausible_sku(std::string_view sku) { return !sku.empty() && sku.size() <= kMaxSkuLength; }
+// A quantity as the shopper sent it, for the service to judge: a number beyond any limit stays beyond it.
+int quantity_of(std::int64_t v) { return static_cast<int>(std::clamp<std::int64_t>(v, -1, 1000)); }
+
+std::optional<int> json_quantity(const json::object& o) {
+  const auto* v = o.if_contains("qty");
+  if (v == nullptr || !v->is_int64()) return std::nullopt;
+  return quantity_of(v->as_int64());
+}
+
+std::optional<int> form_quantity(std::string_view text) {
+  std::int64_t v = 0;
+  const auto* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || p != end || (ec != std::errc() && ec != std::errc::result_out_of_range)) return std::nullopt;
+  return ec == std::errc() ? quantity_of(v) : 1000;
+}
+
+http::Response invalid_qty() {
+  return http::Response::error(422, "invalid_input",
+                               fmt::format("qty must be an integer from 1 to {}", cart::kMaxLineQty));
+}
+
+}  // namespace
+
+void CartRoutes::add_to(http::Router& router) {
+  router.add(http::Method::kGet, "/api/v1/cart", sessions_.handler(this, &CartRoutes::api_view));
+  router.add(http::Method::kPost, "/api/v1/cart/items", sessions_.handler(this, &CartRoutes::api_add));
+  router.add(http::Method::kPut, "/api/v1/cart/items/{sku}", sessions_.handler(this, &CartRoutes::api_set));
+  router.add(http::Method::kDelete, "/api/v1/cart/items/{sku}", sessions_.handler(this, &CartRoutes::api_remove));
+  router.add(http::Method::kGet, "/cart", sessions_.handler(this, &CartRoutes::page));
+  router.add(http::Method::kPost, "/cart/items", sessions_.handler(this, &CartRoutes::form_add));
+  router.add(http::Method::kPost, "/cart/items/{sku}", sessions_.handler(this, &CartRoutes::form_set));
+}
 
 // ---- JSON API ----
 
-Task<http::Response> api_view(const Site& site, http::Request& req) {
-  auto s = co_await shopper::find_session(site, req);
-  co_return cart_json(co_await site.cart->view(s));
+Task<http::Response> CartRoutes::api_view(http::Request&, Shopper& shopper) {
+  co_return cart_json(co_await cart_.view(co_await shopper.session()));
 }
 
-Task<http::Response> api_add(const Site& site, http::Request& req) {
+Task<http::Response> CartRoutes::api_add(http::Request& req, Shopper& shopper) {
   auto body = json_object_body(req);
   if (!body) co_return body.error();
   const auto* sku = body->if_contains("sku");
-  if (sku == nullptr || !sku->is_string() || !plausible_sku(sku->as_string())) {
+  if (sku == nullptr || !sku->is_string()) {
     co_return http::Response::error(422, "invalid_input", "sku must be a SKU string, e.g. \"P42-BLACK-M\"");
   }
-  auto qty = body->contains("qty") ? int_field(*body, "qty", 1, cart::kMaxLineQty) : Expected<int, http::Response>(1);
-  if (!qty) co_return qty.error();
-  bool created = false;
-  auto s = co_await shopper::ensure_session(site, req, created);
-  std::string wanted(sku->as_string());
-  auto result = co_await site.cart->add(s, std::move(wanted), *qty);
-  auto r = result ? cart_json(*result) : cart_error(result.error());
-  shopper::send_session_if_changed(site, r, s, created, req.secure);
-  co_return r;
+  const auto qty = body->contains("qty") ? json_quantity(*body) : std::optional<int>(1);
+  if (!qty) co_return invalid_qty();
+  auto* s = co_await shopper.session_or_new();
+  co_return answer_json(co_await cart_.add(*s, std::string(sku->as_string()), *qty));
 }
 
-Task<http::Response> api_set(const Site& site, http::Request& req) {
+Task<http::Response> CartRoutes::api_set(http::Request& req, Shopper& shopper) {
   auto body = json_object_body(req);
   if (!body) co_return body.error();
-  auto qty = int_field(*body, "qty", 0, cart::kMaxLineQty);
-  if (!qty) co_return qty.error();
-  const std::string sku = req.path_params[0];
-  if (!plausible_sku(sku)) co_return http::Response::error(404, "unknown_sku", "no such SKU");
-  bool created = false;
-  auto s = co_await shopper::ensure_session(site, req, created);
-  auto result = co_await site.cart->set(s, sku, *qty);
-  auto r = result ? cart_json(*result) : cart_error(result.error());
-  shopper::send_session_if_changed(site, r, s, created, req.secure);
-  co_return r;
+  const auto qty = json_quantity(*body);
+  if (!qty) co_return invalid_qty();
+  auto* s = co_await shopper.session_or_new();
+  co_return answer_json(co_await cart_.set(*s, req.path_params[0], *qty));
 }
 
-Task<http::Response> api_remove(const Site& site, http::Request& req) {
+Task<http::Response> CartRoutes::api_remove(http::Request& req, Shopper& shopper) {
   if (auto refused = shopper::refuse_unsafe_json(req)) co_return std::move(*refused);
-  auto s = co_await shopper::find_session(site, req);
-  if (!s) co_return cart_json(cart::Cart{});
-  auto result = co_await site.cart->set(*s, req.path_params[0], 0);
-  auto r = result ? cart_json(*result) : cart_error(result.error());
-  shopper::send_session_if_changed(site, r, *s, false, req.secure);
-  co_return r;
+  auto* s = co_await shopper.session();
+  if (s == nullptr) co_return cart_json(cart::Cart{});
+  co_return answer_json(co_await cart_.set(*s, req.path_params[0], 0));
 }
 
 // ---- pages ----
-}  // namespace
 
 // A cart line for the cart and checkout pages (cart_view.hpp).
 json::object cart_line_view(Lang lang, const cart::Line& l) {
@@ -109,12 +119,10 @@ json::object cart_line_view(Lang lang, const cart::Line& l) {
       {"update_url", "/cart/items/" + http::url_encode(l.sku)}};
 }
 
-namespace {
-
-Task<http::Response> cart_page_with(const Site& site, http::Request& req, int status, std::string error) {
-  PageContext page(site, req);
-  co_await page.load_categories();
-  const auto c = co_await site.cart->view(page.session());
+Task<http::Response> CartRoutes::page_with(http::Request&, Shopper& shopper, int status, std::string error) {
+  PageContext page(views_, shopper);
+  co_await page.load_categories(PageContext::Needs::kSession);
+  const auto c = co_await cart_.view(page.session());
   const Lang lang = page.lang();
   json::array items;
   for (const auto& l : c.items) items.emplace_back(cart_line_view(lang, l));
@@ -128,89 +136,46 @@ Task<http::Response> cart_page_with(const Site& site, http::Request& req, int st
   co_return page.render(status, "cart", detail::site_title(lang, tr(lang, "cart_title")), ctx);
 }
 
-Task<http::Response> cart_page(const Site& site, http::Request& req) {
-  co_return co_await cart_page_with(site, req, 200, std::string());
-}
-
-std::string message_for(Lang lang, const cart::Error& e) {
-  return std::string(tr(lang, "error_" + std::string(e.api_code())));
+Task<http::Response> CartRoutes::page(http::Request& req, Shopper& shopper) {
+  co_return co_await page_with(req, shopper, 200, std::string());
 }
 
 // POST /cart/items (the product page's form): sku, qty, csrf.
-Task<http::Response> form_add(const Site& site, http::Request& req) {
+Task<http::Response> CartRoutes::form_add(http::Request& req, Shopper& shopper) {
   const auto form = query_pairs(req.body);
-  const Lang lang = detail::choose_lang(req).lang;
-  if (!shopper::form_token_ok(req, form)) {
-    std::string message(tr(lang, "error_csrf"));
-    co_return co_await cart_page_with(site, req, 403, std::move(message));
-  }
-  std::string sku;
-  std::string qty_text = "1";
-  for (const auto& [k, v] : form) {
-    if (k == "sku") sku = v;
-    if (k == "qty") qty_text = v;
-  }
-  if (!plausible_sku(sku)) {
-    std::string message(tr(lang, "error_no_size"));
-    co_return co_await cart_page_with(site, req, 422, std::move(message));
-  }
-  const auto qty = detail::parse_id(qty_text);
-  if (!qty || *qty > cart::kMaxLineQty) {
-    std::string message(tr(lang, "error_invalid_input"));
-    co_return co_await cart_page_with(site, req, 422, std::move(message));
-  }
-  bool created = false;
-  auto s = co_await shopper::ensure_session(site, req, created);
-  auto result = co_await site.cart->add(s, sku, static_cast<int>(*qty));
+  const Lang lang = shopper.lang();
+  if (!shopper.form_token_ok(form))
+    co_return co_await page_with(req, shopper, 403, std::string(tr(lang, "error_csrf")));
+  const std::string sku = detail::form_field(form, "sku");
+  if (sku.empty()) co_return co_await page_with(req, shopper, 422, std::string(tr(lang, "error_no_size")));
+  const auto given = detail::form_field(form, "qty");
+  const auto qty = given.empty() ? std::optional<int>(1) : form_quantity(given);
+  if (!qty) co_return co_await page_with(req, shopper, 422, std::string(tr(lang, "error_invalid_input")));
+  auto* s = co_await shopper.session_or_new();
+  auto result = co_await cart_.add(*s, sku, *qty);
   if (!result) {
-    std::string message = message_for(lang, result.error());
-    auto page = co_await cart_page_with(site, req, result.error().status(), std::move(message));
-    shopper::send_session_if_changed(site, page, s, created, req.secure);
-    co_return page;
+    const auto a = answer(result.error().code);
+    co_return co_await page_with(req, shopper, a.status, error_text(lang, a));
   }
-  if (created || s.reissue) co_return see_other("/cart", site, req, s);
   co_return see_other("/cart");
 }
 
 // POST /cart/items/{sku} (the cart page's forms): qty (0 removes), csrf.
-Task<http::Response> form_set(const Site& site, http::Request& req) {
+Task<http::Response> CartRoutes::form_set(http::Request& req, Shopper& shopper) {
   const auto form = query_pairs(req.body);
-  const Lang lang = detail::choose_lang(req).lang;
-  if (!shopper::form_token_ok(req, form)) {
-    std::string message(tr(lang, "error_csrf"));
-    co_return co_await cart_page_with(site, req, 403, std::move(message));
-  }
-  std::optional<std::int64_t> qty;
-  for (const auto& [k, v] : form) {
-    if (k == "qty") qty = v == "0" ? std::optional<std::int64_t>(0) : detail::parse_id(v);
-  }
-  if (!qty || *qty > cart::kMaxLineQty) {
-    std::string message(tr(lang, "error_invalid_input"));
-    co_return co_await cart_page_with(site, req, 422, std::move(message));
-  }
-  auto s = co_await shopper::find_session(site, req);
-  if (!s) co_return see_other("/cart");
-  auto result = co_await site.cart->set(*s, req.path_params[0], static_cast<int>(*qty));
+  const Lang lang = shopper.lang();
+  if (!shopper.form_token_ok(form))
+    co_return co_await page_with(req, shopper, 403, std::string(tr(lang, "error_csrf")));
+  const auto qty = form_quantity(detail::form_field(form, "qty"));
+  if (!qty) co_return co_await page_with(req, shopper, 422, std::string(tr(lang, "error_invalid_input")));
+  auto* s = co_await shopper.session();
+  if (s == nullptr) co_return see_other("/cart");
+  auto result = co_await cart_.set(*s, req.path_params[0], *qty);
   if (!result) {
-    std::string message = message_for(lang, result.error());
-    co_return co_await cart_page_with(site, req, result.error().status(), std::move(message));
+    const auto a = answer(result.error().code);
+    co_return co_await page_with(req, shopper, a.status, error_text(lang, a));
   }
-  if (s->reissue) co_return see_other("/cart", site, req, *s);
   co_return see_other("/cart");
-}
-
-}  // namespace
-
-void add_cart_routes(http::Router& router, const Site& site) {
-  if (site.cart == nullptr) return;
-  detail::add_guarded(router, site, "The cart is briefly unavailable. Please retry in a moment.",
-                      {{http::Method::kGet, "/api/v1/cart", api_view},
-                       {http::Method::kPost, "/api/v1/cart/items", api_add},
-                       {http::Method::kPut, "/api/v1/cart/items/{sku}", api_set},
-                       {http::Method::kDelete, "/api/v1/cart/items/{sku}", api_remove},
-                       {http::Method::kGet, "/cart", cart_page},
-                       {http::Method::kPost, "/cart/items", form_add},
-                       {http::Method::kPost, "/cart/items/{sku}", form_set}});
 }
 
 }  // namespace mc::web

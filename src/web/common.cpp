@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-namespace mc::web::detail {
+namespace mc::web {
 
 LangChoice choose_lang(const http::Request& req) {
   if (auto l = req.query_param("lang"); l && (*l == "ko" || *l == "en")) return {parse_lang(*l), true};
@@ -10,17 +10,9 @@ LangChoice choose_lang(const http::Request& req) {
   return {parse_lang(lang_from_accept_language(req.header("Accept-Language"))), false};
 }
 
-void remember_lang(http::Response& r, const LangChoice& choice, bool secure) {
-  if (!choice.remember) return;
-  r.add("Set-Cookie", std::string("lang=") + std::string(code(choice.lang)) +
-                          "; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : ""));
-}
+}  // namespace mc::web
 
-http::Response unavailable_json() {
-  auto r = http::Response::error(503, "unavailable", "The catalog is briefly unavailable. Please retry in a moment.");
-  r.set("Retry-After", "1");
-  return r;
-}
+namespace mc::web::detail {
 
 std::optional<std::int64_t> parse_id(std::string_view text) {
   if (text.empty() || text.size() > 18) return std::nullopt;

@@ -8,6 +8,17 @@
 #include "http/message.hpp"
 #include "web/i18n.hpp"
 
+namespace mc::web {
+
+// The page language: ?lang= (remembered in a cookie), else the `lang` cookie, else Accept-Language.
+struct LangChoice {
+  Lang lang;
+  bool remember;  // hand the cookie out with this response
+};
+LangChoice choose_lang(const http::Request& req);
+
+}  // namespace mc::web
+
 // Pieces shared by the page and API handlers of src/web.
 namespace mc::web::detail {
 
@@ -28,17 +39,6 @@ class Provenance {
   bool hit_ = true;
   std::string db_ = "none";
 };
-
-// The page language: ?lang= (remembered in a cookie), else the `lang` cookie, else Accept-Language.
-struct LangChoice {
-  Lang lang;
-  bool remember;  // set the cookie on this response
-};
-LangChoice choose_lang(const http::Request& req);
-void remember_lang(http::Response& r, const LangChoice& choice, bool secure);
-
-// The answer when PostgreSQL cannot serve a read: 503 with Retry-After, never a stack of detail.
-http::Response unavailable_json();
 
 std::optional<std::int64_t> parse_id(std::string_view text);
 

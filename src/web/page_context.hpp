@@ -2,7 +2,7 @@
 
 // What every server-rendered page shares: the shopper's language, the catalog documents the page is made
 // from (for X-Cache / X-DB and the page memo), the layout, and the per-shopper parts filled in after the
-// memo (cart badge, CSRF token). Used by pages.cpp and cart_pages.cpp.
+// memo (cart badge, CSRF token). Used by every route group that renders a page.
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -22,8 +22,8 @@
 #include "web/format.hpp"
 #include "web/i18n.hpp"
 #include "web/page_memo.hpp"
+#include "web/routes.hpp"
 #include "web/shopper.hpp"
-#include "web/site.hpp"
 #include "web/templates.hpp"
 #include "web/url.hpp"
 
@@ -68,46 +68,42 @@ inline json::array color_swatches(Lang lang, const std::vector<std::string>& cod
 
 class PageContext {
  public:
-  PageContext(const Site& site, const http::Request& req)
-      : site_(site), req_(req), choice_(detail::choose_lang(req)), pairs_(query_pairs(req.query())) {}
+  PageContext(Views& views, Shopper& shopper)
+      : views_(views), shopper_(shopper), req_(shopper.request()), pairs_(query_pairs(req_.query())) {}
 
-  Lang lang() const { return choice_.lang; }
+  Lang lang() const { return shopper_.lang(); }
   const QueryPairs& pairs() const { return pairs_; }
   Provenance& provenance() { return provenance_; }
 
+  // What a page needs of the shopper's session: only the cart badge (a catalog page renders without it when
+  // the session store cannot answer), or the session itself (the cart, account and order pages: an outage
+  // is the store's 503 page, never an empty cart or a request to log in).
+  enum class Needs { kBadge, kSession };
+
   // The categories, for the navigation of every page (cached like any catalog read).
-  // Every page calls this first; it also finds the shopper's session for the cart badge.
-  Task<void> load_categories() {
+  // Every page calls this first; it also finds the shopper's session.
+  Task<void> load_categories(Needs needs = Needs::kBadge) {
+    if (needs == Needs::kSession) co_await shopper_.session();  // an outage goes to the middleware
     co_await load_shopper();
-    auto s = co_await site_.catalog->categories();
+    auto s = co_await views_.catalog.categories();
     use(s);
-    if (site_.memo) {
-      if (const auto* c = site_.memo->categories(s.body)) categories_ = *c;
-    } else if (auto c = catalog::categories_from_json(s.body)) {
-      categories_ = std::move(*c);
-    }
+    if (const auto* c = views_.memo.categories(s.body)) categories_ = *c;
   }
 
   // The session (if the shopper has one) and its cart's size. A session store that cannot answer costs
   // the badge, not the page.
   Task<void> load_shopper() {
-    csrf_ = shopper::csrf_token(req_, csrf_fresh_);
-    if (!site_.sessions) co_return;
     try {
-      session_ = co_await shopper::find_session(site_, req_);
-      // A well-formed id that names no session any more: it expired (or was logged out elsewhere).
-      session_expired_ = !session_ && shopper::has_session_cookie(site_, req_);
-      if (session_) {
-        const auto lines = co_await site_.sessions->cart(*session_);
-        for (const auto& line : lines) cart_count_ += line.qty;
-      }
-    } catch (const session::Unavailable& e) {
+      session_ = co_await shopper_.session();
+      cart_count_ = co_await shopper_.cart_units();
+    } catch (const Unavailable& e) {
       spdlog::warn("{}: session store unavailable: {}", req_.target, e.what());
     }
   }
-  const std::optional<session::Session>& session() const { return session_; }
-  bool session_expired() const { return session_expired_; }
-  const std::string& csrf() const { return csrf_; }
+  // The shopper's session after load_categories (null: none, or the session store did not answer).
+  const session::Session* session() const { return session_; }
+  bool signed_in() const { return session_ != nullptr && session_->user_id != 0; }
+  bool session_expired() const { return shopper_.session_expired(); }
   const http::Request& request() const { return req_; }
 
   // Every catalog document a page is made from passes through here: for X-Cache / X-DB, and as the
@@ -119,10 +115,9 @@ class PageContext {
 
   // The page as rendered before from the same documents, for the same address and language.
   const std::string* remembered() {
-    if (!site_.memo) return nullptr;
     memo_key_ = fmt::format("{}|{}", code(lang()), req_.target);
     std::vector<std::string_view> views(sources_.begin(), sources_.end());
-    return site_.memo->find(memo_key_, views);
+    return views_.memo.find(memo_key_, views);
   }
   const std::vector<catalog::Category>& categories() const { return categories_; }
   const catalog::Category* category(std::string_view slug) const {
@@ -192,7 +187,7 @@ class PageContext {
     json::object layout{
         {"lang", code(lang())},
         {"title", std::move(title)},
-        {"css_url", site_.css_url},
+        {"css_url", views_.css_url},
         {"query", std::string(search_text)},
         {"categories", std::move(nav)},
         {"lang_switch", json::object{{"ko_url", link_with(path, pairs_, "lang", "ko")},
@@ -200,16 +195,14 @@ class PageContext {
                                      {"is_ko", lang() == Lang::kKo},
                                      {"is_en", lang() == Lang::kEn}}},
     };
-    std::string html = site_.templates->render_page(page, context, std::move(layout), &shared_layer(lang()));
-    if (status == 200 && site_.memo && !memo_key_.empty()) site_.memo->remember(memo_key_, sources_, html);
+    std::string html = views_.templates.render_page(page, context, std::move(layout), &shared_layer(lang()));
+    if (status == 200 && !memo_key_.empty()) views_.memo.remember(memo_key_, sources_, html);
     return respond(status, std::move(html));
   }
 
   http::Response respond(int status, std::string html) {
-    shopper::fill_markers(html, cart_count_, csrf_, tr(lang(), session_ && session_->user_id ? "account" : "login"));
+    shopper::fill_markers(html, cart_count_, shopper_.csrf_token(), tr(lang(), signed_in() ? "account" : "login"));
     auto r = http::Response::html(status, std::move(html));
-    if (csrf_fresh_) shopper::set_csrf_cookie(r, csrf_, req_.secure);
-    detail::remember_lang(r, choice_, req_.secure);
     r.set("Vary", "Accept-Language, Cookie");
     provenance_.apply(r);
     return r;
@@ -233,45 +226,20 @@ class PageContext {
   }
 
  private:
-  const Site& site_;
+  Views& views_;
+  Shopper& shopper_;
   const http::Request& req_;
-  LangChoice choice_;
   QueryPairs pairs_;
   Provenance provenance_;
   std::vector<catalog::Category> categories_;
   std::vector<std::string> sources_;
   std::string memo_key_;
-  std::optional<session::Session> session_;
+  const session::Session* session_ = nullptr;
   int cart_count_ = 0;
-  bool session_expired_ = false;
-  std::string csrf_;
-  bool csrf_fresh_ = false;
 };
 
 inline std::string site_title(Lang lang, std::string_view page) {
   return page.empty() ? std::string(tr(lang, "site_name")) : fmt::format("{} · {}", page, tr(lang, "site_name"));
-}
-
-// A page that could not reach the database: a short apology, 503, and the shopper may retry.
-inline http::Response unavailable_page(const http::Request& req) {
-  const auto lang = detail::choose_lang(req).lang;
-  auto r = http::Response::html(
-      503, fmt::format("<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>{}</title><h1>{}</h1><p>{}</p>"
-                       "<p><a href=\"{}\">{}</a></p></html>",
-                       code(lang), tr(lang, "error_title"), tr(lang, "error_title"), tr(lang, "unavailable_message"),
-                       "/", tr(lang, "back_home")));
-  r.set("Retry-After", "1");
-  return r;
-}
-
-template <class F>
-Task<http::Response> guarded(const http::Request& req, F&& body) {
-  try {
-    co_return co_await body();
-  } catch (const db::Error& e) {
-    spdlog::warn("{} {}: database unavailable: {}", http::to_string(req.method), req.target, e.what());
-  }
-  co_return unavailable_page(req);
 }
 
 }  // namespace mc::web::detail

@@ -9,12 +9,13 @@
 #include "catalog/query.hpp"
 #include "catalog/service.hpp"
 #include "db/database.hpp"
-#include "web/api.hpp"
 #include "web/common.hpp"
 #include "web/format.hpp"
 #include "web/i18n.hpp"
 #include "web/page_context.hpp"
 #include "web/page_memo.hpp"
+#include "web/routes.hpp"
+#include "web/shopper.hpp"
 #include "web/templates.hpp"
 #include "web/url.hpp"
 
@@ -23,8 +24,6 @@
 namespace mc::web {
 namespace json = boost::json;
 using detail::color_name;
-using detail::guarded;
-using detail::LangChoice;
 using detail::PageContext;
 using detail::pick;
 using detail::Provenance;
@@ -36,8 +35,10 @@ namespace {
 constexpr int kPageSize = 24;
 constexpr int kShelfSize = 8;
 
-Task<http::Response> home(const Site& site, http::Request& req) {
-  PageContext page(site, req);
+}  // namespace
+
+Task<http::Response> StorePages::home(http::Request&, Shopper& shopper) {
+  PageContext page(views_, shopper);
   co_await page.load_categories();
 
   catalog::ListingQuery featured;
@@ -45,8 +46,8 @@ Task<http::Response> home(const Site& site, http::Request& req) {
   featured.per_page = kShelfSize;
   catalog::ListingQuery fresh;
   fresh.per_page = kShelfSize;
-  auto f = co_await site.catalog->list(featured);
-  auto n = co_await site.catalog->list(fresh);
+  auto f = co_await views_.catalog.list(featured);
+  auto n = co_await views_.catalog.list(fresh);
   page.use(f);
   page.use(n);
   if (const auto* html = page.remembered()) co_return page.respond(200, *html);
@@ -67,6 +68,8 @@ Task<http::Response> home(const Site& site, http::Request& req) {
   if (auto l = catalog::listing_from_json(n.body)) ctx["new_arrivals"] = page.cards(*l);
   co_return page.render(200, "home", site_title(page.lang(), ""), ctx);
 }
+
+namespace {
 
 json::object filters(const PageContext& page, const catalog::ListingQuery& q, std::string action_url,
                      std::string_view category) {
@@ -91,8 +94,10 @@ json::object filters(const PageContext& page, const catalog::ListingQuery& q, st
                       {"sorts", page.sorts(q.sort, !q.terms.empty())}};
 }
 
-Task<http::Response> category_page(const Site& site, http::Request& req) {
-  PageContext page(site, req);
+}  // namespace
+
+Task<http::Response> StorePages::category(http::Request& req, Shopper& shopper) {
+  PageContext page(views_, shopper);
   co_await page.load_categories();
   const std::string slug = req.path_params[0];
   const auto* category = page.category(slug);
@@ -108,7 +113,7 @@ Task<http::Response> category_page(const Site& site, http::Request& req) {
   if (!query) co_return page.bad_request(query.error().message);
   query->name_in_korean = page.lang() == Lang::kKo;
 
-  auto s = co_await site.catalog->list(*query);
+  auto s = co_await views_.catalog.list(*query);
   page.use(s);
   if (const auto* html = page.remembered()) co_return page.respond(200, *html);
   auto listing = catalog::listing_from_json(s.body);
@@ -125,8 +130,8 @@ Task<http::Response> category_page(const Site& site, http::Request& req) {
   co_return page.render(200, "category", site_title(page.lang(), name), ctx, slug);
 }
 
-Task<http::Response> search_page(const Site& site, http::Request& req) {
-  PageContext page(site, req);
+Task<http::Response> StorePages::search(http::Request&, Shopper& shopper) {
+  PageContext page(views_, shopper);
   co_await page.load_categories();
   auto query = catalog::parse_listing_query([&](std::string_view name) { return page.param(name); }, kPageSize);
   if (!query) co_return page.bad_request(query.error().message);
@@ -135,7 +140,7 @@ Task<http::Response> search_page(const Site& site, http::Request& req) {
 
   catalog::Served found;
   if (!query->terms.empty()) {
-    found = co_await site.catalog->list(*query);
+    found = co_await views_.catalog.list(*query);
     page.use(found);
   }
   if (const auto* html = page.remembered()) co_return page.respond(200, *html);
@@ -165,10 +170,10 @@ Task<http::Response> search_page(const Site& site, http::Request& req) {
   co_return page.render(200, "search", site_title(page.lang(), title), ctx, {}, text);
 }
 
-Task<http::Response> product_page(const Site& site, http::Request& req) {
-  PageContext page(site, req);
+Task<http::Response> StorePages::product(http::Request& req, Shopper& shopper) {
+  PageContext page(views_, shopper);
   co_await page.load_categories();
-  auto s = co_await site.catalog->product_by_slug(req.path_params[0]);
+  auto s = co_await views_.catalog.product_by_slug(req.path_params[0]);
   page.use(s);
   if (!s.found) co_return page.not_found(std::string(tr(page.lang(), "not_found_message")));
   if (const auto* html = page.remembered()) co_return page.respond(200, *html);
@@ -221,28 +226,21 @@ Task<http::Response> product_page(const Site& site, http::Request& req) {
   co_return page.render(200, "product", site_title(page.lang(), name), ctx, p.category);
 }
 
-}  // namespace
-
-void add_page_routes(http::Router& router, const Site& site) {
-  auto route = [&](std::string pattern, Task<http::Response> (*fn)(const Site&, http::Request&)) {
-    router.add(http::Method::kGet, std::move(pattern), [site, fn](http::Request& req) -> Task<http::Response> {
-      co_return co_await guarded(req, [&]() { return fn(site, req); });
-    });
-  };
-  route("/", home);
-  route("/c/{category}", category_page);
-  route("/search", search_page);
-  route("/p/{slug}", product_page);
+void StorePages::add_to(http::Router& router) {
+  router.add(http::Method::kGet, "/", sessions_.handler(this, &StorePages::home));
+  router.add(http::Method::kGet, "/c/{category}", sessions_.handler(this, &StorePages::category));
+  router.add(http::Method::kGet, "/search", sessions_.handler(this, &StorePages::search));
+  router.add(http::Method::kGet, "/p/{slug}", sessions_.handler(this, &StorePages::product));
 }
 
-http::Response not_found_page(const Site& site, const http::Request& req) {
+http::Response not_found_page(Views& views, const http::Request& req) {
   // Rendered without a database round trip: the navigation is left out rather than risking a slow 404.
-  const auto lang = detail::choose_lang(req).lang;
+  const auto lang = choose_lang(req).lang;
   json::object ctx{{"message", tr(lang, "not_found_message")}, {"home_url", "/"}};
   json::object layout{
       {"lang", code(lang)},
       {"title", site_title(lang, tr(lang, "not_found_title"))},
-      {"css_url", site.css_url},
+      {"css_url", views.css_url},
       {"query", ""},
       {"categories", json::array{}},
       {"lang_switch", json::object{{"ko_url", "/?lang=ko"},
@@ -250,9 +248,18 @@ http::Response not_found_page(const Site& site, const http::Request& req) {
                                    {"is_ko", lang == Lang::kKo},
                                    {"is_en", lang == Lang::kEn}}},
   };
-  auto html = site.templates->render_page("not_found", ctx, std::move(layout), &shared_layer(lang));
+  auto html = views.templates.render_page("not_found", ctx, std::move(layout), &shared_layer(lang));
   shopper::fill_markers(html, 0, "", tr(lang, "account"));
   return http::Response::html(404, std::move(html));
+}
+
+http::Response unavailable_page(const http::Request& req) {
+  const auto lang = choose_lang(req).lang;
+  return http::Response::html(
+      503, fmt::format("<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>{}</title><h1>{}</h1><p>{}</p>"
+                       "<p><a href=\"{}\">{}</a></p></html>",
+                       code(lang), tr(lang, "error_title"), tr(lang, "error_title"), tr(lang, "unavailable_message"),
+                       "/", tr(lang, "back_home")));
 }
 
 }  // namespace mc::web

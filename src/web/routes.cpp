@@ -7,16 +7,11 @@
 
 #include "catalog/palette.hpp"
 #include "http/server.hpp"
-#include "web/api.hpp"
 #include "web/common.hpp"
-#include "web/site.hpp"
+#include "web/routes.hpp"
 #include "web/svg.hpp"
 
 namespace mc::web {
-
-// PUT /api/v1/admin/products/{id} (admin_routes.cpp).
-void add_admin_routes(http::Router& router, const Site& site);
-
 namespace {
 
 // /img/{category}/{id}-{color}.svg[?g=garment]: drawn from the URL alone (no database), so every instance can answer it
@@ -56,18 +51,9 @@ std::string static_url(const std::string& web_root, const std::string& file) {
   return fmt::format("/static/{}?v={:x}", file, std::hash<std::string>{}(text.str()) & 0xffffffffffULL);
 }
 
-std::shared_ptr<http::Router> make_router(const Site& site) {
-  auto router = std::make_shared<http::Router>();
-  add_ops_routes(*router, site);
-  add_api_routes(*router, site);
-  add_admin_routes(*router, site);
-  add_page_routes(*router, site);
-  add_cart_routes(*router, site);
-  add_account_routes(*router, site);
-  add_order_routes(*router, site);
-  router->add(http::Method::kGet, "/img/{category}/{file}", product_image);
-  router->add(http::Method::kGet, "/static/*", http::static_files(site.config->server.web_root + "/static"));
-  return router;
+void Assets::add_to(http::Router& router) {
+  router.add(http::Method::kGet, "/img/{category}/{file}", product_image);
+  router.add(http::Method::kGet, "/static/*", http::static_files(web_root_ + "/static"));
 }
 
 }  // namespace mc::web

@@ -3,13 +3,11 @@
 #include <openssl/crypto.h>
 
 #include "core/ids.hpp"
-#include "web/site.hpp"
+#include "web/cookies.hpp"
 
-namespace mc::web::shopper {
+namespace mc::web {
+namespace shopper {
 namespace {
-
-// Longer than any session cookie can be (mode cookie: 4096 bytes); longer values are not looked at.
-constexpr std::size_t kMaxSessionCookie = 4096;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
@@ -24,57 +22,9 @@ bool same_origin(const http::Request& req, std::string_view origin) {
   return origin.starts_with(scheme) && origin.substr(scheme.size()) == host;
 }
 
+constexpr std::size_t kCsrfTokenChars = 43;
+
 }  // namespace
-
-Task<std::optional<session::Session>> find_session(const Site& site, const http::Request& req) {
-  if (site.sessions == nullptr) co_return std::nullopt;
-  auto id = req.cookie(site.sessions->cookie_name());
-  if (!id || id->empty() || id->size() > kMaxSessionCookie) co_return std::nullopt;
-  co_return co_await site.sessions->find(std::move(*id));
-}
-
-bool has_session_cookie(const Site& site, const http::Request& req) {
-  if (site.sessions == nullptr) return false;
-  const auto c = req.cookie(site.sessions->cookie_name());
-  return c && !c->empty();
-}
-
-Task<session::Session> ensure_session(const Site& site, const http::Request& req, bool& created) {
-  created = false;
-  if (auto found = co_await find_session(site, req)) co_return std::move(*found);
-  created = true;
-  co_return co_await site.sessions->create();
-}
-
-void set_session_cookie(const Site& site, http::Response& r, const session::Session& s, bool secure) {
-  const auto& store = *site.sessions;
-  r.add("Set-Cookie", std::string(store.cookie_name()) + "=" + s.id +
-                          "; Path=/; Max-Age=" + std::to_string(store.cookie_max_age(s).count()) +
-                          "; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : ""));
-}
-
-void send_session_if_changed(const Site& site, http::Response& r, const session::Session& s, bool created,
-                             bool secure) {
-  if (created || s.reissue) set_session_cookie(site, r, s, secure);
-}
-
-db::Lsn last_write(const http::Request& req) {
-  const auto c = req.cookie(kWriteCookie);
-  return c ? db::parse_lsn(*c).value_or(0) : 0;
-}
-
-Task<void> remember_write(const Site& site, http::Response& r, bool secure) {
-  co_await remember_write(site, r, secure, 0);
-}
-
-Task<void> remember_write(const Site& site, http::Response& r, bool secure, db::Lsn known) {
-  constexpr int kSeconds = 60;  // far longer than a healthy replica lags; a lagging one is out of rotation
-  db::Lsn at = known;
-  if (at == 0) at = co_await site.db->primary_lsn();
-  if (at == 0) co_return;
-  r.add("Set-Cookie", std::string(kWriteCookie) + "=" + db::format_lsn(at) + "; Path=/; Max-Age=" +
-                          std::to_string(kSeconds) + "; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : ""));
-}
 
 std::optional<http::Response> refuse_unsafe_json(const http::Request& req) {
   if (auto origin = req.header("Origin"); !origin.empty() && !same_origin(req, origin)) {
@@ -89,7 +39,7 @@ std::optional<http::Response> refuse_unsafe_json(const http::Request& req) {
 }
 
 std::string csrf_token(const http::Request& req, bool& fresh) {
-  if (auto c = req.cookie(kCsrfCookie); c && c->size() == 43) {
+  if (auto c = req.cookie(kCsrfCookie); c && c->size() == kCsrfTokenChars) {
     fresh = false;
     return *c;
   }
@@ -97,14 +47,9 @@ std::string csrf_token(const http::Request& req, bool& fresh) {
   return random_token(32);
 }
 
-void set_csrf_cookie(http::Response& r, std::string_view token, bool secure) {
-  r.add("Set-Cookie", std::string(kCsrfCookie) + "=" + std::string(token) + "; Path=/; HttpOnly; SameSite=Lax" +
-                          (secure ? "; Secure" : ""));
-}
-
 bool form_token_ok(const http::Request& req, const QueryPairs& form) {
   const auto cookie = req.cookie(kCsrfCookie);
-  if (!cookie || cookie->size() != 43) return false;
+  if (!cookie || cookie->size() != kCsrfTokenChars) return false;
   for (const auto& [k, v] : form) {
     if (k == "csrf") return v.size() == cookie->size() && CRYPTO_memcmp(v.data(), cookie->data(), v.size()) == 0;
   }
@@ -137,4 +82,89 @@ void fill_markers(std::string& html, int cart_count, std::string_view csrf, std:
   html = std::move(out);
 }
 
-}  // namespace mc::web::shopper
+}  // namespace shopper
+
+namespace {
+
+// Longer than any session cookie can be (mode cookie: 4096 bytes); longer values are not looked at.
+constexpr std::size_t kMaxSessionCookie = 4096;
+// How long mc_rw keeps the shopper's reads on fresh data: far longer than a healthy replica lags (a
+// lagging one is out of rotation).
+constexpr std::chrono::seconds kWriteMemory{60};
+constexpr std::chrono::seconds kLangMemory{365 * 24 * 3600};
+
+// `fn` lives in the router's handler (as long as the worker), so the request may refer to it.
+Task<http::Response> serve(session::SessionStore& store, http::Request& req, const ShopperSessions::Handler& fn) {
+  Shopper shopper(store, req);
+  auto r = co_await fn(req, shopper);
+  shopper.hand_back(r);
+  co_return r;
+}
+
+}  // namespace
+
+Shopper::Shopper(session::SessionStore& store, const http::Request& req)
+    : store_(store), req_(req), lang_(choose_lang(req)) {}
+
+Task<session::Session*> Shopper::session() {
+  if (!looked_up_) {
+    auto cookie = req_.cookie(store_.cookie_name());
+    const bool named = cookie && !cookie->empty();
+    if (named && cookie->size() <= kMaxSessionCookie) session_ = co_await store_.find(std::move(*cookie));
+    looked_up_ = true;
+    expired_ = named && !session_;
+  }
+  co_return session_ ? &*session_ : nullptr;
+}
+
+Task<session::Session*> Shopper::session_or_new() {
+  if (auto* s = co_await session()) co_return s;
+  replace_session(co_await store_.create());
+  co_return &*session_;
+}
+
+Task<void> Shopper::rotate(std::int64_t user_id) {
+  const auto* current = co_await session();
+  const session::Session old = current ? *current : session::Session{session::new_id(), 0};
+  replace_session(co_await store_.rotate(old, user_id));
+}
+
+void Shopper::replace_session(session::Session s) {
+  session_ = std::move(s);
+  looked_up_ = true;
+  changed_ = true;
+}
+
+Task<int> Shopper::cart_units() {
+  const auto* s = co_await session();
+  if (s == nullptr) co_return 0;
+  int units = 0;
+  for (const auto& line : co_await store_.cart(*s)) units += line.qty;
+  co_return units;
+}
+
+const std::string& Shopper::csrf_token() {
+  if (csrf_.empty()) csrf_ = shopper::csrf_token(req_, csrf_fresh_);
+  return csrf_;
+}
+
+db::Lsn Shopper::last_write() const {
+  const auto c = req_.cookie(shopper::kWriteCookie);
+  return c ? db::parse_lsn(*c).value_or(0) : 0;
+}
+
+void Shopper::hand_back(http::Response& r) const {
+  const bool secure = req_.secure;
+  if (session_ && (changed_ || session_->reissue)) {
+    set_cookie(r, {std::string(store_.cookie_name()), session_->id, store_.cookie_max_age(*session_)}, secure);
+  }
+  if (csrf_fresh_) set_cookie(r, {std::string(shopper::kCsrfCookie), csrf_, std::nullopt}, secure);
+  if (wrote_ != 0) set_cookie(r, {std::string(shopper::kWriteCookie), db::format_lsn(wrote_), kWriteMemory}, secure);
+  if (lang_.remember) set_cookie(r, {"lang", std::string(code(lang_.lang)), kLangMemory}, secure);
+}
+
+http::Handler ShopperSessions::handler(Handler fn) {
+  return [this, fn = std::move(fn)](http::Request& req) { return serve(store_, req, fn); };
+}
+
+}  // namespace mc::web

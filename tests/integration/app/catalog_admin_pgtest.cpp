@@ -1,10 +1,10 @@
 // The admin API and the cache across instances, against a real seeded PostgreSQL and the shared Redis: two
-// "instances" (each its own db::Cluster, Redis client, cache, catalog service and router, wired as
-// `myclothes serve` wires one I/O thread) over the same database and Redis. Both run on the test's one
+// "instances" (each its own worker, built by app::make_worker as `myclothes serve` builds one I/O thread's)
+// over the same database and Redis. Both run on the test's one
 // io_context, so their requests interleave as two processes' would.
 //
 // The shared Redis is shared with other test processes: every key these tests touch carries a prefix of
-// their own (cache::make_catalog_store's key_prefix), and the tests delete their keys at the end.
+// their own (app::WorkerOptions' cache_key_prefix), and the tests delete their keys at the end.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -18,23 +18,13 @@
 #include <stdexcept>
 #include <thread>
 
-#include "cache/cache.hpp"
-#include "catalog/repository.hpp"
-#include "catalog/seed.hpp"
-#include "catalog/service.hpp"
+#include "app/worker.hpp"
 #include "core/ids.hpp"
 #include "core/metrics.hpp"
-#include "db/database.hpp"
-#include "db/migrate.hpp"
-#include "http/server.hpp"
 #include "integration/io_loop_test.hpp"
 #include "integration/seeded_database.hpp"
-#include "redis/client.hpp"
-#include "web/page_memo.hpp"
-#include "web/site.hpp"
-#include "web/templates.hpp"
 
-namespace mc::web {
+namespace mc::app {
 namespace {
 
 namespace net = boost::asio;
@@ -82,16 +72,12 @@ class CountingRepository final : public catalog::CatalogRepository {
   std::unique_ptr<catalog::CatalogRepository> inner_;
 };
 
-// One instance's per-thread objects.
+// One instance's per-thread objects, and what the tests look at.
 struct Stack {
-  std::unique_ptr<db::Cluster> cluster;
-  std::shared_ptr<redis::Client> redis;
-  std::unique_ptr<cache::Store> store;
-  std::unique_ptr<cache::CacheAside> cache;
-  std::unique_ptr<CountingRepository> repository;
-  std::unique_ptr<catalog::CatalogService> catalog;
-  Site site;
-  std::shared_ptr<http::Router> router;
+  std::unique_ptr<Worker> worker;
+  CountingRepository* repository = nullptr;  // the worker's
+  redis::Client* redis = nullptr;
+  http::Router* router = nullptr;
 };
 
 std::uint64_t cache_count(std::string_view result) {
@@ -157,26 +143,24 @@ class CatalogAdminTest : public testing::IoLoopTest {
   // One instance. `redis_port` 0: the test Redis; otherwise that port (1: nobody listens).
   Stack& start(std::uint16_t redis_port = 0) {
     auto s = std::make_unique<Stack>();
-    RedisConfig redis = config_.redis;
-    if (redis_port) redis.port = redis_port;
-    s->cluster = db::make_cluster(io_, config_.db);
-    s->redis = redis::make_client(io_, redis);
-    s->redis->start();
-    s->store = cache::make_catalog_store(config_.cache, s->redis, prefix_);
-    s->cache = std::make_unique<cache::CacheAside>(*s->store, config_.cache.jitter, config_.cache.lock_wait);
-    s->repository = std::make_unique<CountingRepository>(catalog::make_pg_repository(*s->cluster));
-    s->catalog = std::make_unique<catalog::CatalogService>(*s->repository, *s->cache, config_.cache);
-    auto templates = Templates::load(std::string(MYCLOTHES_SOURCE_DIR) + "/web/templates");
-    if (!templates) throw std::runtime_error(templates.error());
-    s->site = Site{&config_,
-                   "/static/app.css?v=test",
-                   s->catalog.get(),
-                   s->cluster.get(),
-                   [r = s->redis.get()] { return r->connected(); },
-                   *templates,
-                   std::make_shared<http::Lifecycle>(),
-                   std::make_shared<PageMemo>()};
-    s->router = make_router(s->site);
+    config_.server.web_root = std::string(MYCLOTHES_SOURCE_DIR) + "/web";
+    Config& config = configs_.emplace_back(config_);
+    if (redis_port) config.redis.port = redis_port;
+    auto shared = make_shared_parts(config);
+    if (!shared) throw std::runtime_error(shared.error());
+    shared_.emplace_back(std::move(*shared));
+    WorkerOptions options;
+    options.cache_key_prefix = prefix_;
+    options.wrap_repository = [&s](std::unique_ptr<catalog::CatalogRepository> inner) {
+      auto counting = std::make_unique<CountingRepository>(std::move(inner));
+      s->repository = counting.get();
+      return std::unique_ptr<catalog::CatalogRepository>(std::move(counting));
+    };
+    auto worker = make_worker(shared_.back(), io_, std::move(options));
+    if (!worker) throw std::runtime_error(worker.error());
+    s->worker = std::move(*worker);
+    s->redis = s->worker->redis.get();
+    s->router = s->worker->router.get();
     if (redis_port == 0) {
       pump([&] { return s->redis->connected(); });
       if (!s->redis->connected()) throw std::runtime_error("the test Redis does not answer");
@@ -192,11 +176,7 @@ class CatalogAdminTest : public testing::IoLoopTest {
         break;
       }
     }
-    for (auto& s : stacks_) {
-      s->router.reset();
-      s->redis->stop();
-      s->cluster->close();
-    }
+    for (auto& s : stacks_) s->worker->close();
     drain();
     stacks_.clear();
   }
@@ -232,11 +212,7 @@ class CatalogAdminTest : public testing::IoLoopTest {
     return req;
   }
 
-  http::Response call(Stack& s, http::Request req) {
-    auto m = s.router->match(req);
-    if (m.handler == nullptr) throw std::runtime_error("no route for " + req.target);
-    return run((*m.handler)(req));
-  }
+  http::Response call(Stack& s, http::Request req) { return run(s.worker->handler(req)); }
   http::Response get(Stack& s, const std::string& target) { return call(s, request(http::Method::kGet, target)); }
 
   // PUT /api/v1/admin/products/{id} as an administrator's script sends it.
@@ -266,6 +242,8 @@ class CatalogAdminTest : public testing::IoLoopTest {
   static std::vector<std::string> replicas_;
   Config config_;
   std::string prefix_;
+  std::deque<Config> configs_;  // each stack's (a worker keeps a reference)
+  std::deque<Shared> shared_;
   std::vector<std::unique_ptr<Stack>> stacks_;
 };
 
@@ -515,4 +493,4 @@ TEST_F(CatalogAdminTest, WithRedisDownReadsWorkAndAWriteIsSavedButSaysTheCacheWa
 }
 
 }  // namespace
-}  // namespace mc::web
+}  // namespace mc::app

@@ -1,5 +1,5 @@
-// The store's handlers wired as `myclothes serve` wires them, against a real seeded PostgreSQL and a real
-// Redis (or a Redis that is not there): what a shopper and the load balancer see, minus the sockets.
+// The store's handlers wired by app::make_worker, as `myclothes serve` wires them, against a real seeded PostgreSQL and
+// a real Redis (or a Redis that is not there): what a shopper and the load balancer see, minus the sockets.
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -9,21 +9,11 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "cache/cache.hpp"
-#include "catalog/repository.hpp"
-#include "catalog/seed.hpp"
-#include "catalog/service.hpp"
-#include "db/database.hpp"
-#include "db/migrate.hpp"
-#include "http/server.hpp"
+#include "app/worker.hpp"
 #include "integration/io_loop_test.hpp"
 #include "integration/seeded_database.hpp"
-#include "redis/client.hpp"
-#include "web/page_memo.hpp"
-#include "web/site.hpp"
-#include "web/templates.hpp"
 
-namespace mc::web {
+namespace mc::app {
 namespace {
 
 namespace net = boost::asio;
@@ -47,41 +37,27 @@ class StoreTest : public testing::IoLoopTest {
     if (redis_port) config_.redis.port = redis_port;
     config_.server.instance_id = "test-1";
     config_.server.az = "b";
-    cluster_ = db::make_cluster(io_, config_.db);
-    redis_ = redis::make_client(io_, config_.redis);
-    redis_->start();
-    store_ = cache::make_redis_store(redis_);
-    cache_ = std::make_unique<cache::CacheAside>(*store_, config_.cache.jitter);
-    repository_ = catalog::make_pg_repository(*cluster_);
-    catalog_ = std::make_unique<catalog::CatalogService>(*repository_, *cache_, config_.cache);
-    auto templates = Templates::load(std::string(MYCLOTHES_SOURCE_DIR) + "/web/templates");
-    ASSERT_TRUE(templates) << templates.error();
-    site_ = Site{&config_,
-                 "/static/app.css?v=test",
-                 catalog_.get(),
-                 cluster_.get(),
-                 [r = redis_.get()] { return r->connected(); },
-                 *templates,
-                 std::make_shared<http::Lifecycle>(),
-                 std::make_shared<PageMemo>()};
-    router_ = make_router(site_);
+    config_.server.web_root = std::string(MYCLOTHES_SOURCE_DIR) + "/web";
+    auto shared = make_shared_parts(config_);
+    ASSERT_TRUE(shared) << shared.error();
+    shared_.emplace(std::move(*shared));
+    auto worker = make_worker(*shared_, io_);
+    ASSERT_TRUE(worker) << worker.error();
+    worker_ = std::move(*worker);
     if (redis_port == 0) {
-      pump([&] { return redis_->connected(); });
-      ASSERT_TRUE(redis_->connected());
+      pump([&] { return worker_->redis->connected(); });
+      ASSERT_TRUE(worker_->redis->connected());
       // Each test reads its own products; whatever an earlier run cached for them goes first. (Tests run in
       // parallel against one Redis, so nothing wider is flushed.)
       std::vector<std::string> del{"DEL", "mc:product:1", "mc:product:2"};
-      run(redis_->command(std::move(del)));
+      run(worker_->redis->command(std::move(del)));
     }
   }
 
   void TearDown() override {
-    router_.reset();
-    if (redis_) redis_->stop();
-    if (cluster_) cluster_->close();
-    catalog_.reset();
-    repository_.reset();
+    if (worker_) worker_->close();
     drain();
+    worker_.reset();
   }
 
   http::Response get(const std::string& target) {
@@ -91,23 +67,15 @@ class StoreTest : public testing::IoLoopTest {
     req.headers.push_back({"Accept-Language", "ko-KR,ko;q=0.9"});
     // One browser: the same form token every time, so equal pages are equal bytes.
     req.headers.push_back({"Cookie", "mc_csrf=" + std::string(43, 'T')});
-    auto m = router_->match(req);
-    if (m.handler == nullptr) throw std::runtime_error("no route for " + target);
-    return run((*m.handler)(req));
+    return run(worker_->handler(req));
   }
 
   static std::string header(const http::Response& r, std::string_view name) { return std::string(r.get(name)); }
 
   static testing::ScratchDatabase* db_;
   Config config_;
-  std::unique_ptr<db::Cluster> cluster_;
-  std::shared_ptr<redis::Client> redis_;
-  std::unique_ptr<cache::Store> store_;
-  std::unique_ptr<cache::CacheAside> cache_;
-  std::unique_ptr<catalog::CatalogRepository> repository_;
-  std::unique_ptr<catalog::CatalogService> catalog_;
-  Site site_;
-  std::shared_ptr<http::Router> router_;
+  std::optional<Shared> shared_;
+  std::unique_ptr<Worker> worker_;
 };
 
 testing::ScratchDatabase* StoreTest::db_ = nullptr;
@@ -143,7 +111,7 @@ TEST_F(StoreTest, APageShowsTheNewPriceAsSoonAsTheCachedDocumentChanges) {
   auto conn = testing::connect_or_throw(db_->conninfo());
   conn.exec("UPDATE products SET price = 123450 WHERE id = 2");
   std::vector<std::string> del{"DEL", "mc:product:2"};
-  run(redis_->command(std::move(del)));
+  run(worker_->redis->command(std::move(del)));
   auto after = get("/p/" + slug);
   ASSERT_EQ(after.status, 200);
   EXPECT_NE(after.body.find("123,450"), std::string::npos) << "the remembered page must not be served";
@@ -169,14 +137,35 @@ TEST_F(StoreTest, WithoutRedisTheStoreServesFromPostgresAndSaysItIsDegraded) {
   EXPECT_EQ(body.at("checks").at("postgres").as_string(), "up");
 }
 
+TEST_F(StoreTest, WithoutRedisTheShoppersPagesSayTheStoreIsBrieflyUnavailable) {
+  start(/*redis_port=*/1);
+  http::Request page;
+  page.target = "/cart";
+  page.headers.push_back({"Cookie", "mc_sid=" + session::new_id()});
+  auto cart = run(worker_->handler(page));
+  EXPECT_EQ(cart.status, 503) << "never an empty cart when the session store cannot answer";
+  EXPECT_EQ(header(cart, "Retry-After"), "1");
+  EXPECT_NE(header(cart, "Content-Type").find("text/html"), std::string::npos) << "a page, not the API's JSON";
+
+  http::Request add;
+  add.method = http::Method::kPost;
+  add.target = "/api/v1/cart/items";
+  add.headers.push_back({"Content-Type", "application/json"});
+  add.body = R"({"sku":"P3-BLACK-M","qty":1})";
+  auto api = run(worker_->handler(add));
+  EXPECT_EQ(api.status, 503);
+  EXPECT_EQ(boost::json::parse(api.body).at("error").at("code").as_string(), "unavailable");
+  EXPECT_EQ(get("/p/does-not-matter").status, 404) << "catalog pages still render without the session store";
+}
+
 TEST_F(StoreTest, ReadinessFailsWhileDraining) {
   start();
   EXPECT_EQ(get("/readyz").status, 200);
-  site_.lifecycle->draining = true;
+  shared_->lifecycle->draining = true;
   auto ready = get("/readyz");
   EXPECT_EQ(ready.status, 503);
   EXPECT_EQ(boost::json::parse(ready.body).at("status").as_string(), "not_ready");
 }
 
 }  // namespace
-}  // namespace mc::web
+}  // namespace mc::app
