@@ -92,6 +92,44 @@ int run(const std::vector<std::string>& argv, const std::map<std::string, std::s
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+std::optional<std::string> output_of(const std::vector<std::string>& argv) {
+  auto args = argv;
+  auto argp = pointers(args);
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return std::nullopt;
+  }
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    ::dup2(fds[1], STDOUT_FILENO);
+    ::close_range(3, ~0U, 0);
+    ::execvp(argp[0], argp.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const auto n = ::read(fds[0], buf, sizeof(buf));
+    if (n > 0) {
+      out.append(buf, static_cast<std::size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return std::nullopt;
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  return out;
+}
+
 std::optional<int> reap(pid_t pid) {
   int status = 0;
   const pid_t r = ::waitpid(pid, &status, WNOHANG);
@@ -168,6 +206,17 @@ std::uint16_t free_port(const std::string& host) {
   }
   ::close(fd);
   return port;
+}
+
+bool port_open(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  if (fd >= 0) ::close(fd);
+  return ok;
 }
 
 }  // namespace mc::region

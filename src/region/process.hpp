@@ -29,11 +29,18 @@ std::optional<int> reap(pid_t pid);
 // SIGTERM, then SIGKILL when it is still alive after `grace`; waits for it either way.
 void stop(pid_t pid, std::chrono::milliseconds grace);
 
+// Runs `argv` to completion (stderr on the supervisor's) and returns what it wrote on stdout; nullopt when
+// it could not start or did not exit with 0.
+std::optional<std::string> output_of(const std::vector<std::string>& argv);
+
 // The status code of GET `path` on host:port (0 when nothing answers within `timeout`).
 int http_status(const std::string& host, std::uint16_t port, const std::string& path,
                 std::chrono::milliseconds timeout);
 
 // A TCP port on `host` that nothing listens on at this moment.
 std::uint16_t free_port(const std::string& host);
+
+// Whether something accepts a TCP connection on 127.0.0.1:port.
+bool port_open(std::uint16_t port);
 
 }  // namespace mc::region

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cstddef>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -50,38 +51,23 @@ bool better(const ReplicationRow& a, const ReplicationRow& b) {
 
 }  // namespace
 
-std::string replica_name(int n) { return fmt::format("replica-{}", n); }
-
-std::optional<int> replica_number(std::string_view name, int replicas) {
-  constexpr std::string_view kPrefix = "replica-";
-  if (!name.starts_with(kPrefix)) return std::nullopt;
-  const auto digits = name.substr(kPrefix.size());
-  int n = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-  if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty() || n < 1 || n > replicas) {
-    return std::nullopt;
-  }
-  return n;
-}
-
-std::vector<DbServer> db_servers(std::uint16_t pg_port, int replicas,
-                                 const std::optional<std::vector<ReplicationRow>>& rows,
+std::vector<DbServer> db_servers(const DataLayout& layout, const std::optional<std::vector<ReplicationRow>>& rows,
                                  const std::vector<pid_t>& postmasters) {
   std::vector<DbServer> out;
   DbServer primary;
   primary.name = "primary";
   primary.role = "primary";
-  primary.port = pg_port;
+  primary.port = static_cast<std::uint16_t>(layout.primary.port);
   primary.up = rows.has_value();
   primary.state = rows ? "serving" : "unreachable";
   primary.lag_bytes = 0;
   out.push_back(std::move(primary));
-  for (int n = 1; n <= replicas; ++n) {
+  for (std::size_t i = 0; i < layout.replicas.size(); ++i) {
     DbServer r;
-    r.name = replica_name(n);
+    r.name = layout.replicas[i].name;
     r.role = "replica";
-    r.port = static_cast<std::uint16_t>(pg_port + n);
-    r.pid = static_cast<std::size_t>(n - 1) < postmasters.size() ? postmasters[static_cast<std::size_t>(n - 1)] : -1;
+    r.port = static_cast<std::uint16_t>(layout.replicas[i].port);
+    r.pid = i < postmasters.size() ? postmasters[i] : -1;
     const ReplicationRow* best = nullptr;
     if (rows) {
       for (const auto& row : *rows) {

@@ -1,7 +1,7 @@
 #pragma once
 
 // The region's database servers: the PostgreSQL primary and its streaming read replicas (made by
-// deploy/local/services, replica n on pg-port + n with its files in DATA/replica-n). The supervisor looks
+// deploy/local/services, which says where each is: layout.hpp). The data tier looks
 // at the primary's pg_stat_replication about once a second to report each replica's state and lag, and
 // at each replica's postmaster to notice one that died, like a managed service would.
 
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "db/blocking.hpp"
+#include "region/layout.hpp"
 
 namespace mc::region {
 
@@ -48,16 +49,11 @@ struct DbServer {
   pid_t pid = -1;                         // a replica's postmaster, -1 when it is not running
 };
 
-std::string replica_name(int n);
-// "replica-2" -> 2 when 1 <= 2 <= replicas; nullopt for anything else.
-std::optional<int> replica_number(std::string_view name, int replicas);
-
-// The servers of a region with `replicas` replicas: the primary first, then replica-1 ... replica-K.
-// `rows` is the primary's pg_stat_replication (nullopt: the primary did not answer); `postmasters[n-1]` is
-// replica n's running postmaster (-1: none). A replica the primary does not list is not up; when the
+// The servers of a region laid out as `layout`: the primary first, then its replicas in order. `rows` is
+// the primary's pg_stat_replication (nullopt: the primary did not answer); `postmasters[i]` is the running
+// postmaster of layout.replicas[i] (-1: none). A replica the primary does not list is not up; when the
 // primary lists it more than once (an old connection not yet gone), the streaming one with the least lag wins.
-std::vector<DbServer> db_servers(std::uint16_t pg_port, int replicas,
-                                 const std::optional<std::vector<ReplicationRow>>& rows,
+std::vector<DbServer> db_servers(const DataLayout& layout, const std::optional<std::vector<ReplicationRow>>& rows,
                                  const std::vector<pid_t>& postmasters);
 
 // "0 B", "512 B", "12.0 kB", "3.4 MB", "1.2 GB" (powers of 1024).

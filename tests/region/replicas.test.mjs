@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { Region, regionPorts } from '../../lab/lib/region.mjs';
-import { keepBrowsing, portAnswers, program, root, sleep, waitFor } from './support.mjs';
+import { dataLayout, keepBrowsing, portAnswers, program, root, sleep, waitFor } from './support.mjs';
 
 const parent = process.env.MYCLOTHES_REGION_STATE ?? os.tmpdir();
 fs.mkdirSync(parent, { recursive: true });
@@ -42,6 +42,7 @@ let region = null;
 let noCache = null;  // made by its test
 let lb = null;
 let ports = null;
+let layout = null;  // where each database server is, as deploy/local/services says
 const verb = (...args) => region.verb(...args);
 const status = () => region.status();
 
@@ -49,7 +50,9 @@ before(async () => {
   region = await makeRegion('rep', { replicas: kReplicas, instances: 2 });
   ports = region.ports;
   lb = await region.start();
+  layout = dataLayout({ state: path.join(region.state, 'data'), ports, replicas: kReplicas });
 });
+const server = (name) => layout.find((s) => s.name === name);
 
 after(async () => {
   await bringDown(region);
@@ -85,10 +88,10 @@ test('region status shows the primary and two streaming replicas with their lag'
     [['primary', 'primary'], ['replica-1', 'replica'], ['replica-2', 'replica']]);
   assert.equal(st.db[0].up, true);
   assert.equal(st.db[0].lag_bytes, 0);
-  for (const [i, d] of st.db.entries()) {
+  for (const d of st.db) {
     assert.equal(typeof d.lag_bytes, 'number', `${d.name}: lag_bytes ${d.lag_bytes}`);
     assert.ok(d.lag_bytes >= 0, `${d.name}: lag_bytes ${d.lag_bytes}`);
-    assert.equal(d.url, `postgresql://127.0.0.1:${ports.pg + i}/myclothes`);
+    assert.equal(d.url, `postgresql://127.0.0.1:${server(d.name).port}/myclothes`);
   }
   const text = await verb('status');
   assert.equal(text.code, 0);
@@ -97,7 +100,8 @@ test('region status shows the primary and two streaming replicas with their lag'
   assert.match(text.stdout, /^replica-2\s+replica\s+streaming\s+\d+(\.\d)? [kMG]?B\s/m);
   assert.match(region.output, /Starting PostgreSQL \(primary \+ 2 read replicas\) and Redis/);
   // The instances are told where the replicas are.
-  const replicas = [1, 2].map((n) => `host=127.0.0.1 port=${ports.pg + n} dbname=myclothes user=myclothes`);
+  const replicas = layout.filter((s) => s.role === 'replica')
+    .map((s) => `host=127.0.0.1 port=${s.port} dbname=myclothes user=myclothes`);
   for (const instance of st.instances) {
     assert.ok(environment(instance.pid).includes(`MYCLOTHES_DB_REPLICAS=${replicas.join(',')}`), instance.id);
   }
@@ -211,13 +215,13 @@ function processesMentioning(text) {
 }
 
 test('region down stops everything, the replicas included', async () => {
-  assert.ok(processesMentioning(`${region.state}/data/replica-1`).length > 0, 'replica-1 runs before');
+  assert.ok(processesMentioning(server('replica-1').dir).length > 0, 'replica-1 runs before');
   const r = await verb('down');
   assert.equal(r.code, 0, r.stderr || r.stdout);
   assert.ok(await region.waitExit(kExitTimeoutMs), 'region up exited');
   assert.equal((await region.exited).code, 0);
   assert.deepEqual(processesMentioning(region.state), [], 'no process of the region is left');
-  for (const port of [ports.lb, ports.pg, ports.pg + 1, ports.pg + 2, ports.redis]) {
+  for (const port of [ports.lb, ...layout.map((s) => s.port)]) {
     assert.equal(await portAnswers(port), false, `port ${port} still answers`);
   }
 });

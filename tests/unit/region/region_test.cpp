@@ -1,10 +1,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include "region/haproxy.hpp"
+#include "region/layout.hpp"
 #include "region/region.hpp"
 #include "region/replicas.hpp"
 
@@ -12,6 +16,17 @@ namespace mc::region {
 namespace {
 
 bool has(const std::string& text, std::string_view line) { return text.find(line) != std::string::npos; }
+
+// A region's layout as deploy/local/services prints it, with `replicas` replicas.
+DataLayout layout(int replicas) {
+  const char* kLines[] = {"replica replica-1 5433 /d/replica-1\n", "replica replica-2 5434 /d/replica-2\n",
+                          "replica replica-3 5435 /d/replica-3\n"};
+  std::string text = "primary primary 5432 /d/pg\n";
+  for (int n = 0; n < replicas; ++n) text += kLines[n];
+  auto parsed = parse_layout(text + "redis redis 6379 /d/redis\n");
+  EXPECT_TRUE(parsed) << parsed.error();
+  return *parsed;
+}
 
 TEST(HaproxyConfig, BalancesRoundRobinWithHealthChecksRetriesAndRedispatch) {
   LbSettings s;
@@ -87,7 +102,7 @@ TEST(Placement, FourInstancesOverTwoZonesAreTwoAndTwo) {
 TEST(DbServers, ThePrimaryFirstThenEachReplicaWithThePrimarysViewOfItsLag) {
   const std::vector<ReplicationRow> rows{
       {"replica-2", "streaming", 8192}, {"pg_basebackup", "backup", std::nullopt}, {"replica-1", "streaming", 0}};
-  const auto servers = db_servers(5432, 2, rows, {101, 102});
+  const auto servers = db_servers(layout(2), rows, {101, 102});
   ASSERT_EQ(servers.size(), 3u);
   EXPECT_EQ(servers[0].name, "primary");
   EXPECT_EQ(servers[0].role, "primary");
@@ -107,7 +122,7 @@ TEST(DbServers, ThePrimaryFirstThenEachReplicaWithThePrimarysViewOfItsLag) {
 
 TEST(DbServers, AReplicaThePrimaryDoesNotListIsNotUpAndADeadOneIsDown) {
   const std::vector<ReplicationRow> rows{{"replica-2", "streaming", 0}};
-  const auto servers = db_servers(5432, 3, rows, {-1, 102, 103});
+  const auto servers = db_servers(layout(3), rows, {-1, 102, 103});
   ASSERT_EQ(servers.size(), 4u);
   EXPECT_FALSE(servers[1].up);
   EXPECT_EQ(servers[1].state, "down");
@@ -120,31 +135,65 @@ TEST(DbServers, AReplicaThePrimaryDoesNotListIsNotUpAndADeadOneIsDown) {
 TEST(DbServers, AReplicaListedTwiceIsItsStreamingConnection) {
   // Right after a restart the primary may still list the old connection beside the new one.
   const std::vector<ReplicationRow> rows{{"replica-1", "catchup", std::nullopt}, {"replica-1", "streaming", 40}};
-  const auto servers = db_servers(5432, 1, rows, {101});
+  const auto servers = db_servers(layout(1), rows, {101});
   EXPECT_EQ(servers[1].state, "streaming");
   EXPECT_EQ(servers[1].lag_bytes, 40);
-  const auto catching_up = db_servers(5432, 1, std::vector<ReplicationRow>{{"replica-1", "catchup", 9000}}, {101});
+  const auto catching_up = db_servers(layout(1), std::vector<ReplicationRow>{{"replica-1", "catchup", 9000}}, {101});
   EXPECT_TRUE(catching_up[1].up);
   EXPECT_EQ(catching_up[1].state, "catchup");
 }
 
 TEST(DbServers, WithoutAnAnswerFromThePrimaryNothingIsKnownAboutTheReplicas) {
-  const auto servers = db_servers(5432, 1, std::nullopt, {101});
+  const auto servers = db_servers(layout(1), std::nullopt, {101});
   EXPECT_FALSE(servers[0].up);
   EXPECT_EQ(servers[0].state, "unreachable");
   EXPECT_FALSE(servers[1].up);
   EXPECT_EQ(servers[1].state, "unknown");
-  EXPECT_EQ(db_servers(5432, 0, std::vector<ReplicationRow>{}, {}).size(), 1u) << "no replicas: the primary only";
+  EXPECT_EQ(db_servers(layout(0), std::vector<ReplicationRow>{}, {}).size(), 1u) << "no replicas: the primary only";
 }
 
-TEST(Replicas, NamesAndNumbers) {
-  EXPECT_EQ(replica_name(3), "replica-3");
-  EXPECT_EQ(replica_number("replica-2", 2), 2);
-  EXPECT_EQ(replica_number("replica-3", 2), std::nullopt) << "beyond the region's replicas";
-  EXPECT_EQ(replica_number("replica-0", 2), std::nullopt);
-  EXPECT_EQ(replica_number("replica-1x", 2), std::nullopt);
-  EXPECT_EQ(replica_number("replica-", 2), std::nullopt);
-  EXPECT_EQ(replica_number("i-a1", 2), std::nullopt);
+TEST(Layout, ReadsEachServersRoleNamePortAndDirectory) {
+  const auto l = parse_layout(
+      "primary primary 25492 /s/data/pg\nreplica replica-1 25493 /s/my data/replica-1\nredis redis 26492 /s/redis\n");
+  ASSERT_TRUE(l) << l.error();
+  EXPECT_EQ(l->primary.port, 25492);
+  EXPECT_EQ(l->primary.dir, "/s/data/pg");
+  ASSERT_EQ(l->replicas.size(), 1u);
+  EXPECT_EQ(l->replicas[0].name, "replica-1");
+  EXPECT_EQ(l->replicas[0].port, 25493);
+  EXPECT_EQ(l->replicas[0].dir, "/s/my data/replica-1") << "the directory is the rest of the line";
+  EXPECT_EQ(l->redis.port, 26492);
+  EXPECT_EQ(parse_layout("primary primary 70000 /p\nreplica replica-1 70001 /r\nredis redis 1 /x\n")->replicas[0].port,
+            70001)
+      << "a port past 65535 is read as it is, for the region to refuse";
+  EXPECT_FALSE(parse_layout("primary primary 5432 /p\n")) << "no redis";
+  EXPECT_FALSE(parse_layout("primary primary x /p\nredis redis 1 /x\n"));
+  EXPECT_FALSE(parse_layout("primary primary 5432\nredis redis 1 /x\n")) << "no directory";
+  EXPECT_FALSE(parse_layout("standby s 5 /p\nprimary primary 5432 /p\nredis redis 1 /x\n"));
+}
+
+TEST(Layout, IsWhatTheServicesScriptSays) {
+  // The script is where the convention lives; the region reads its answer.
+  const auto state = std::filesystem::temp_directory_path() / ("layout-" + std::to_string(::getpid()));
+  const auto command = fmt::format(
+      "{}/deploy/local/services layout --state {} --pg-port 25492 --redis-port 26492 "
+      "--replicas 2",
+      MYCLOTHES_SOURCE_DIR, state.string());
+  std::string text;
+  if (FILE* out = ::popen(command.c_str(), "r")) {
+    char buf[512];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof(buf), out)) > 0;) text.append(buf, n);
+    EXPECT_EQ(::pclose(out), 0);
+  }
+  std::filesystem::remove_all(state);
+  const auto l = parse_layout(text);
+  ASSERT_TRUE(l) << l.error() << "\n" << text;
+  EXPECT_EQ(l->primary.port, 25492);
+  ASSERT_EQ(l->replicas.size(), 2u);
+  EXPECT_EQ(l->replicas[1].name, "replica-2");
+  EXPECT_EQ(l->replicas[1].port, 25494);
+  EXPECT_EQ(l->replicas[1].dir, (state / "replica-2").string());
+  EXPECT_EQ(l->redis.port, 26492);
 }
 
 TEST(Replicas, ThePostmasterPidIsTheFirstLineOfItsFile) {

@@ -1,0 +1,228 @@
+#include "region/data_tier.hpp"
+
+#include <fmt/format.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include "region/process.hpp"
+
+namespace mc::region {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr milliseconds kReplicaExitTimeout{5000};
+constexpr milliseconds kRestarterGrace{60000};
+
+std::string conninfo(int port) { return fmt::format("host=127.0.0.1 port={} dbname=myclothes user=myclothes", port); }
+
+}  // namespace
+
+std::optional<std::string> DataTier::read_layout() {
+  const auto text = output_of(services_command("layout"));
+  if (!text) return fmt::format("{} layout did not answer (above)", o_.services);
+  auto layout = parse_layout(*text);
+  if (!layout) return fmt::format("{} layout: {}", o_.services, layout.error());
+  if (static_cast<int>(layout->replicas.size()) != o_.replicas) {
+    return fmt::format("{} layout lists {} replicas, not the {} asked for", o_.services, layout->replicas.size(),
+                       o_.replicas);
+  }
+  layout_ = std::move(*layout);
+  replicas_.clear();
+  for (const auto& server : layout_.replicas) replicas_.push_back(Replica{.server = server});
+  return std::nullopt;
+}
+
+std::map<std::string, std::string> DataTier::env() const {
+  std::map<std::string, std::string> env;
+  env["MYCLOTHES_DB_PRIMARY"] = conninfo(layout_.primary.port);
+  env["MYCLOTHES_REDIS_HOST"] = "127.0.0.1";
+  env["MYCLOTHES_REDIS_PORT"] = std::to_string(o_.redis_port);
+  // Catalog reads go to the replicas (set even when empty: an inherited list would point elsewhere).
+  std::vector<std::string> replicas;
+  for (const auto& r : replicas_) replicas.push_back(conninfo(r.server.port));
+  env["MYCLOTHES_DB_REPLICAS"] = fmt::format("{}", fmt::join(replicas, ","));
+  return env;
+}
+
+std::optional<std::string> DataTier::start(const std::map<std::string, std::string>& env) {
+  for (const auto& r : replicas_) {
+    if (r.server.port > 65535) {
+      return fmt::format("--pg-port {} leaves no room for {} replicas on the ports after it", o_.pg_port, o_.replicas);
+    }
+  }
+  // A replica that is not ours yet must find its port free (one of ours may still run from before).
+  for (std::size_t i = 0; i < replicas_.size(); ++i) {
+    const auto& r = replicas_[i].server;
+    if (!running_postmaster(r.dir) && port_open(static_cast<std::uint16_t>(r.port))) {
+      return fmt::format("port {} ({}: --pg-port + {}) is already in use; pick another --pg-port", r.port, r.name,
+                         i + 1);
+    }
+  }
+  EventLog::step(fmt::format("Starting PostgreSQL ({}) and Redis", summary()));
+  const std::string& data = o_.data_dir;
+  started_ = true;
+  if (region::run(services_command("start"), {}) != 0) {
+    return fmt::format("the data tier did not start; read {}/pg.log, {}/replica-N.log and {}/redis/redis.log", data,
+                       data, data);
+  }
+  monitor_.emplace(conninfo(layout_.primary.port));
+  watch(false);
+  EventLog::step("Migrating the database");
+  if (region::run({o_.program, "migrate", "--dir", o_.migrations}, env) != 0)
+    return std::string("migrate failed (above)");
+  EventLog::step("Seeding the catalog when it is empty");
+  std::vector<std::string> seed{o_.program, "seed", "--if-empty"};
+  if (o_.products > 0) {
+    seed.push_back("--products");
+    seed.push_back(std::to_string(o_.products));
+  }
+  if (region::run(seed, env) != 0) return std::string("seed failed (above)");
+  return std::nullopt;
+}
+
+std::string DataTier::summary() const {
+  if (o_.replicas == 0) return "primary, no read replicas";
+  return fmt::format("primary + {} read replica{}", o_.replicas, o_.replicas == 1 ? "" : "s");
+}
+
+std::vector<std::string> DataTier::services_command(const std::string& verb) const {
+  return {o_.services,    verb,
+          "--state",      o_.data_dir,
+          "--pg-port",    std::to_string(o_.pg_port),
+          "--redis-port", std::to_string(o_.redis_port),
+          "--replicas",   std::to_string(o_.replicas)};
+}
+
+bool DataTier::streaming(const Replica& r) const {
+  if (!replication_) return false;
+  return std::any_of(replication_->begin(), replication_->end(),
+                     [&](const ReplicationRow& row) { return row.name == r.server.name && row.state == "streaming"; });
+}
+
+std::vector<DbServer> DataTier::servers() const {
+  std::vector<pid_t> pids;
+  for (const auto& r : replicas_) pids.push_back(r.pid);
+  return db_servers(layout_, replication_, pids);
+}
+
+bool DataTier::redis_up() const { return port_open(o_.redis_port); }
+
+bool DataTier::is_replica(const std::string& name) const {
+  return std::any_of(replicas_.begin(), replicas_.end(), [&](const Replica& r) { return r.server.name == name; });
+}
+
+// The primary's view of the replicas, which replicas' postmasters live, and the restart of the dead ones.
+// A replica that died is started again after kReplicaRestartDelay by running the services script's
+// (idempotent) start, like a managed database service recovering a failed host; the script runs in the
+// background so the loop goes on meanwhile.
+void DataTier::watch(bool stopping) {
+  if (monitor_) {
+    const bool answered = replication_.has_value();
+    replication_ = monitor_->look();
+    if (answered && !replication_) {
+      log_.event(fmt::format("warning: the PostgreSQL primary does not answer: {}", monitor_->last_error()));
+    } else if (!answered && replication_ && primary_seen_) {
+      log_.event("the PostgreSQL primary answers again");
+    }
+    primary_seen_ = primary_seen_ || replication_.has_value();
+  }
+  const auto now = Clock::now();
+  for (auto& r : replicas_) {
+    r.pid = running_postmaster(r.server.dir).value_or(-1);
+    if (r.pid < 0 && !r.down_since) {
+      r.down_since = now;
+      r.next_start = now + kReplicaRestartDelay;
+      log_.event(
+          fmt::format("{} is down (no postmaster); the instances take it out of their rotation, the region "
+                      "starts it again in {} s",
+                      r.server.name, kReplicaRestartDelay.count()));
+    } else if (r.down_since && r.pid > 0 && streaming(r)) {
+      log_.event(fmt::format("{} is back: streaming from the primary again ({:.1f} s after it went down)",
+                             r.server.name, std::chrono::duration<double>(now - *r.down_since).count()));
+      r.down_since.reset();
+    }
+  }
+  if (restarter_ > 0) {
+    if (auto status = reap(restarter_)) {
+      restarter_ = -1;
+      if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
+        log_.event(
+            fmt::format("warning: starting the replicas again failed; read {}/logs/services.log. Trying again "
+                        "in {} s",
+                        o_.state_dir, kReplicaRestartDelay.count()));
+      }
+      for (auto& r : replicas_) r.next_start = now + kReplicaRestartDelay;
+    }
+  }
+  if (restarter_ > 0 || stopping) return;
+  std::vector<std::string> due;
+  for (const auto& r : replicas_) {
+    if (r.pid < 0 && r.down_since && now >= r.next_start) due.push_back(r.server.name);
+  }
+  if (due.empty()) return;
+  restarter_ = spawn(services_command("start"), {}, o_.state_dir + "/logs/services.log");
+  if (restarter_ < 0) {
+    log_.event(fmt::format("warning: cannot run {}: {}", o_.services, std::strerror(errno)));
+    for (auto& r : replicas_) r.next_start = now + kReplicaRestartDelay;
+    return;
+  }
+  log_.event(fmt::format("starting {} again ({} start; log {}/logs/services.log)", fmt::join(due, ", "), o_.services,
+                         o_.state_dir));
+}
+
+// SIGKILL of its postmaster, like a crashed database host. Returns once the postmaster is dead and its
+// processes (which notice that by themselves) have gone with it.
+std::string DataTier::kill_replica(const std::string& name) {
+  auto it = std::find_if(replicas_.begin(), replicas_.end(), [&](const Replica& r) { return r.server.name == name; });
+  Replica& r = *it;
+  const auto pid = running_postmaster(r.server.dir);
+  if (!pid) {
+    return fmt::format("error: {} is not running (it is down; the region starts it again by itself)\n", name);
+  }
+  const auto children = children_of(*pid);
+  ::kill(*pid, SIGKILL);
+  const auto until = Clock::now() + kReplicaExitTimeout;
+  while (process_alive(*pid) && Clock::now() < until) std::this_thread::sleep_for(milliseconds(10));
+  if (process_alive(*pid)) return fmt::format("error: {} (pid {}) survived SIGKILL\n", name, *pid);
+  while (Clock::now() < until &&
+         std::any_of(children.begin(), children.end(), [](pid_t c) { return process_alive(c); })) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  const auto now = Clock::now();
+  r.pid = -1;
+  if (!r.down_since) r.down_since = now;
+  r.next_start = now + kReplicaRestartDelay;
+  log_.event(fmt::format("killed {} (postmaster pid {}) with SIGKILL, like a crashed database host", name, *pid));
+  return fmt::format(
+      "region: killed {} (postmaster pid {}, port {}) with SIGKILL, like a crashed database host; the instances "
+      "take it out of their rotation and the region starts it again in about {} s\n",
+      name, *pid, r.server.port, kReplicaRestartDelay.count());
+}
+
+void DataTier::stop() {
+  if (restarter_ > 0) {
+    // A replica being started again finishes starting first, so that the stop below finds it.
+    const auto until = Clock::now() + kRestarterGrace;
+    bool done = false;
+    while (!(done = reap(restarter_).has_value()) && Clock::now() < until) {
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    if (!done) region::stop(restarter_, milliseconds(3000));
+    restarter_ = -1;
+  }
+  monitor_.reset();
+  if (started_) {
+    std::fflush(stdout);
+    region::run(services_command("stop"), {});
+    started_ = false;
+  }
+}
+
+}  // namespace mc::region

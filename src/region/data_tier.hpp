@@ -1,0 +1,75 @@
+#pragma once
+
+// The data tier's start-up and watch: PostgreSQL (a primary and its streaming read replicas) and Redis,
+// started and stopped by deploy/local/services — which also says where each server is (`services layout`),
+// so the region never works out a replica's port or directory itself — then the migration and the seed;
+// after that, about once a second, the primary's view of its replicas and the restart of a dead one, like
+// a managed database service recovering a failed host. State: the layout, each replica's postmaster and
+// since when it is down, the primary's last answer, the restart running in the background, and whether the
+// data tier was started (and so must be stopped).
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "region/events.hpp"
+#include "region/layout.hpp"
+#include "region/region.hpp"
+#include "region/replicas.hpp"
+
+namespace mc::region {
+
+class DataTier {
+ public:
+  // `o` and `log` outlive the data tier; its directories are read when it is asked.
+  DataTier(const RegionOptions& o, EventLog& log) : o_(o), log_(log) {}
+
+  // Asks deploy/local/services where each server is.
+  std::optional<std::string> read_layout();
+  // What the instances (and migrate and seed) are told: the primary, the replicas and Redis.
+  std::map<std::string, std::string> env() const;
+  // Starts PostgreSQL and Redis, migrates and seeds; `env` is what migrate and seed run with.
+  std::optional<std::string> start(const std::map<std::string, std::string>& env);
+  // About once a second (see data_tier.cpp); `stopping`: no replica is started again.
+  void watch(bool stopping);
+
+  bool is_replica(const std::string& name) const;
+  // `region kill replica-N`.
+  std::string kill_replica(const std::string& name);
+
+  std::vector<DbServer> servers() const;
+  // "primary + 2 read replicas".
+  std::string summary() const;
+  bool redis_up() const;
+
+  void stop();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  // A read replica as the region keeps it: where it is, its postmaster, and since when it has been down.
+  struct Replica {
+    DataServer server;
+    pid_t pid = -1;                               // its postmaster, -1 when not running
+    std::optional<Clock::time_point> down_since;  // down, or up again but not streaming yet
+    Clock::time_point next_start{};               // the earliest time to start it again
+  };
+
+  std::vector<std::string> services_command(const std::string& verb) const;
+  bool streaming(const Replica& r) const;
+
+  const RegionOptions& o_;
+  EventLog& log_;
+  DataLayout layout_;
+  std::vector<Replica> replicas_;
+  std::optional<ReplicationMonitor> monitor_;
+  std::optional<std::vector<ReplicationRow>> replication_;  // the primary's last answer; nullopt: none
+  pid_t restarter_ = -1;                                    // `services start` bringing replicas back
+  bool primary_seen_ = false;
+  bool started_ = false;
+};
+
+}  // namespace mc::region

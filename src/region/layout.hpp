@@ -1,0 +1,32 @@
+#pragma once
+
+// Where the data tier's servers are: deploy/local/services decides it (replica n on pg-port + n, its files
+// in DATA/replica-n) and says it with `services layout`, one `ROLE NAME PORT DIR` line per server. The
+// region reads that answer instead of working the convention out a second time.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/expected.hpp"
+
+namespace mc::region {
+
+// One server of the data tier. The port is as the script computed it: it may lie past 65535 when
+// --pg-port leaves no room for the replicas (the region says so).
+struct DataServer {
+  std::string name;  // "primary", "replica-1" ..., "redis"
+  int port = 0;
+  std::string dir;  // its files
+};
+
+struct DataLayout {
+  DataServer primary;
+  std::vector<DataServer> replicas;  // in order: replica 1 first
+  DataServer redis;
+};
+
+// Reads the output of `services layout`; an error names the line it cannot read.
+Expected<DataLayout, std::string> parse_layout(std::string_view text);
+
+}  // namespace mc::region
