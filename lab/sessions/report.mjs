@@ -2,7 +2,7 @@
 
 import {
   DASH, GREY, escXml, fmtInt, markdownHead, mdTable, niceStep, plainTable, svgDocument, verdictSection,
-} from './reporting.mjs';
+} from '../common/reporting.mjs';
 
 export const COLUMNS = [
   'scenario',

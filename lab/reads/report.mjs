@@ -3,7 +3,7 @@
 
 import {
   DASH, GREY, escXml, fmtInt, markdownHead, mdTable, niceStep, plainTable, svgDocument, verdictSection,
-} from '../reporting.mjs';
+} from '../common/reporting.mjs';
 import { KINDS, SEARCHES } from './workload.mjs';
 import { matchingNoCache } from './verdicts.mjs';
 
