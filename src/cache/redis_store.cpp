@@ -167,7 +167,7 @@ class RedisStore final : public Store {
   }
 
  private:
-  std::string k(std::string key) const { return prefix_.empty() ? key : prefix_ + key; }
+  std::string k(const std::string& key) const { return prefix_.empty() ? key : prefix_ + key; }
 
   std::shared_ptr<redis::Client> client_;
   std::string prefix_;

@@ -47,8 +47,8 @@ Params make_params(Values&&... values) {
 // A failed query or an unreachable server. `sqlstate()` is empty when the server was not reached.
 class Error : public std::runtime_error {
  public:
-  Error(std::string message, std::string sqlstate)
-      : std::runtime_error(std::move(message)), sqlstate_(std::move(sqlstate)) {}
+  Error(const std::string& message, std::string sqlstate)
+      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
   const std::string& sqlstate() const { return sqlstate_; }
   bool connection_failed() const { return sqlstate_.empty(); }
 
