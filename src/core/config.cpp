@@ -96,7 +96,7 @@ Setter list(std::vector<std::string>& field) {
 }
 
 Setter one_of(std::string& field, std::vector<std::string> allowed) {
-  return [&field, allowed](const std::string& text) -> std::optional<std::string> {
+  return [&field, allowed = std::move(allowed)](const std::string& text) -> std::optional<std::string> {
     for (const auto& a : allowed) {
       if (a == text) {
         field = text;
@@ -135,8 +135,8 @@ std::map<std::string, Setter> setters(Config& c) {
       {"redis.command_timeout_ms", duration(c.redis.command_timeout, 1, 60000)},
       {"cache.enabled", boolean(c.cache.enabled)},
       {"cache.lock_wait_ms", duration(c.cache.lock_wait, 0, 10000)},
-      {"cache.product_ttl_seconds", duration(c.cache.product_ttl, 1, 86400 * 30)},
-      {"cache.listing_ttl_seconds", duration(c.cache.listing_ttl, 1, 86400 * 30)},
+      {"cache.product_ttl_seconds", duration(c.cache.product_ttl, 1, 86400LL * 30)},
+      {"cache.listing_ttl_seconds", duration(c.cache.listing_ttl, 1, 86400LL * 30)},
       {"cache.jitter", fraction(c.cache.jitter)},
       {"session.mode", one_of(c.session.mode, {"sticky", "cookie", "redis", "dynamodb"})},
       {"session.cookie_keys", list(c.session.cookie_keys)},
