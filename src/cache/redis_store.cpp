@@ -167,7 +167,10 @@ class RedisStore final : public Store {
   }
 
  private:
-  std::string k(std::string key) const { return prefix_.empty() ? key : prefix_ + key; }
+  std::string k(std::string key) const {
+    if (prefix_.empty()) return key;
+    return prefix_ + key;
+  }
 
   std::shared_ptr<redis::Client> client_;
   std::string prefix_;

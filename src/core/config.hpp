@@ -42,8 +42,8 @@ struct ServerConfig {
   std::chrono::seconds drain_deadline{10};
   std::chrono::seconds read_timeout{15};
   std::chrono::seconds idle_timeout{60};
-  std::size_t header_limit_bytes = 16 * 1024;
-  std::size_t body_limit_bytes = 64 * 1024;
+  std::size_t header_limit_bytes = std::size_t{16} * 1024;
+  std::size_t body_limit_bytes = std::size_t{64} * 1024;
 };
 
 struct DbConfig {

@@ -9,6 +9,9 @@ namespace mc {
 // A minimal std::expected (C++23) for C++20: expected outcomes travel as values, not exceptions.
 template <class E>
 struct Unexpected {
+  // A constructor, not only an aggregate, so that Unexpected(x) does not need C++20's parenthesised
+  // aggregate initialisation, which clang before 16 (clang-tidy 14 among them) does not have.
+  explicit Unexpected(E e) : error(std::move(e)) {}
   E error;
 };
 template <class E>

@@ -28,7 +28,7 @@ std::shared_ptr<pg_result> own(PGresult* res) {
   const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
   std::string message = trimmed(PQresultErrorMessage(res));
   if (message.empty()) message = trimmed(PQerrorMessage(conn));
-  throw Error(std::move(message), state ? state : "");
+  throw Error(message, state ? state : "");
 }
 
 Result checked(PGconn* conn, PGresult* raw) {

@@ -149,7 +149,7 @@ class ReplicaMonitor final : public std::enable_shared_from_this<ReplicaMonitor>
  private:
   void tick();
   void send(Node& node, const Statement& stmt);
-  void on_answer(Node& node, std::exception_ptr error, const Result& result);
+  void on_answer(Node& node, const std::exception_ptr& error, const Result& result);
   void evaluate(Clock::time_point now);
 
   ClusterImpl& cluster_;
@@ -268,8 +268,8 @@ void Node::submit(QueryPtr query) {
 void Node::close(const std::string& reason) {
   closed_ = true;
   probe_timer_.cancel();
-  for (std::size_t i = 0; i < slots_.size(); ++i) {
-    if (auto c = slots_[i]) c->close(Loss::kClosed, reason);
+  for (const auto& slot : slots_) {
+    if (auto c = slot) c->close(Loss::kClosed, reason);
   }
 }
 
@@ -524,7 +524,8 @@ void ReplicaMonitor::tick() {
 void ReplicaMonitor::send(Node& node, const Statement& stmt) {
   auto query = std::make_shared<Query>(cluster_.io(), node.role(), stmt, Params{}, timeout_);
   query->check = true;
-  auto handler = [weak = weak_from_this(), target = node.weak_from_this()](std::exception_ptr error, Result result) {
+  auto handler = [weak = weak_from_this(), target = node.weak_from_this()](const std::exception_ptr& error,
+                                                                           const Result& result) {
     auto self = weak.lock();
     auto asked = target.lock();
     if (self && asked) self->on_answer(*asked, error, result);
@@ -532,7 +533,7 @@ void ReplicaMonitor::send(Node& node, const Statement& stmt) {
   cluster_.start(std::move(query), std::move(handler), &node);
 }
 
-void ReplicaMonitor::on_answer(Node& node, std::exception_ptr error, const Result& result) {
+void ReplicaMonitor::on_answer(Node& node, const std::exception_ptr& error, const Result& result) {
   const bool primary = &node == &primary_;
   (primary ? primary_pending_ : node.replay.check_pending) = false;
   if (stopped_) return;

@@ -49,7 +49,7 @@ Params make_params(Values&&... values) {
 // database could not do what was asked: to a client, that is the dependency outage of core/errors.hpp.
 class Error : public Unavailable {
  public:
-  Error(std::string message, std::string sqlstate) : Unavailable(message), sqlstate_(std::move(sqlstate)) {}
+  Error(const std::string& message, std::string sqlstate) : Unavailable(message), sqlstate_(std::move(sqlstate)) {}
   const std::string& sqlstate() const { return sqlstate_; }
   bool connection_failed() const { return sqlstate_.empty(); }
 

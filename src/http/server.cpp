@@ -34,12 +34,12 @@ using tcp = net::ip::tcp;
 // Expected outcomes of I/O (timeouts, resets, a client going away) are values, not exceptions.
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 
-constexpr std::size_t kReadChunk = 8 * 1024;
+constexpr std::size_t kReadChunk = std::size_t{8} * 1024;
 // After a final response on a connection we close, unread request bytes would make the kernel send a reset
 // that can destroy the response in flight; read and discard for a bounded while first (Apache/nginx
 // "lingering close").
 constexpr std::chrono::seconds kLingerTimeout{2};
-constexpr std::size_t kLingerMaxBytes = 1024 * 1024;
+constexpr std::size_t kLingerMaxBytes = std::size_t{1024} * 1024;
 constexpr std::chrono::milliseconds kAcceptBackoff{100};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -381,7 +381,7 @@ Task<void> accept_loop(std::shared_ptr<WorkerState> w) {
       socket.close(ec);
       continue;
     }
-    net::co_spawn(w->io, serve_connection(w, std::move(socket)), [](std::exception_ptr e) {
+    net::co_spawn(w->io, serve_connection(w, std::move(socket)), [](const std::exception_ptr& e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
@@ -478,7 +478,7 @@ void Server::start() {
   impl_->port.store(endpoint.port());
   impl_->started = true;
   for (auto& w : impl_->workers) {
-    net::co_spawn(w->io, accept_loop(w), [](std::exception_ptr e) {
+    net::co_spawn(w->io, accept_loop(w), [](const std::exception_ptr& e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);

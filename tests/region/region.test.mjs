@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { Region, freePort, regionPorts, runVerb } from '../../lab/lib/region.mjs';
+import { Region, freePort, regionPorts, runVerb } from '../../lab/common/region.mjs';
 import { keepBrowsing, portAnswers, program, root, sleep, waitFor } from './support.mjs';
 
 const state = process.env.MYCLOTHES_REGION_STATE ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mc-region-'));

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { Region, regionPorts } from '../../lab/lib/region.mjs';
+import { Region, regionPorts } from '../../lab/common/region.mjs';
 import { dataLayout, keepBrowsing, portAnswers, program, root, sleep, waitFor } from './support.mjs';
 
 const parent = process.env.MYCLOTHES_REGION_STATE ?? os.tmpdir();

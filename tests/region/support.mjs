@@ -1,6 +1,6 @@
 // What the region tests share: the program under test, waiting for a condition, shoppers browsing through the
 // load balancer while a test changes the region, and whether a port still answers. The region itself is
-// lab/lib/region.mjs's Region. (Not a test file: `node --test tests/region/` runs only *.test.mjs.)
+// lab/common/region.mjs's Region. (Not a test file: `node --test tests/region/` runs only *.test.mjs.)
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';

@@ -7,7 +7,7 @@
 
 import crypto from 'node:crypto';
 
-import { Shopper, makeAgent, rng } from '../shopper.mjs';
+import { Shopper, makeAgent, rng } from '../common/shopper.mjs';
 
 // Kinds of request, their share of the mix (percent) and how a path is recognised afterwards.
 export const KINDS = [

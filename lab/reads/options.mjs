@@ -1,7 +1,7 @@
-// lab/reads' command line: the configurations, the flags, their limits, and the help text (../flags.mjs
+// lab/reads' command line: the configurations, the flags, their limits, and the help text (common/flags.mjs
 // parses).
 
-import { commonHelp, parseFlags } from '../flags.mjs';
+import { commonHelp, parseFlags } from '../common/flags.mjs';
 
 // The configurations, in the order they run. `replicas` is `region up --replicas K`; `cache: false` adds
 // `--no-cache` (the instances read PostgreSQL for every catalog read).
@@ -32,7 +32,7 @@ const FLAGS = {
   only: { names: CONFIGURATIONS.map((c) => c.name), noun: 'configuration' },
 };
 
-export const HELP = `Usage: lab/reads [options]
+export const HELP = `Usage: lab/reads/run [options]
 
 Runs one bounded, read-heavy browsing workload against a real local region (HAProxy, 2 instances,
 PostgreSQL primary and K streaming read replicas, Redis) in four configurations and prints, for each,

@@ -1,6 +1,6 @@
-// lab/sessions' command line: the scenarios, the flags, their limits, and the help text (flags.mjs parses).
+// lab/sessions' command line: the scenarios, the flags, their limits, and the help text (common/flags.mjs parses).
 
-import { commonHelp, parseFlags } from './flags.mjs';
+import { commonHelp, parseFlags } from '../common/flags.mjs';
 
 export const SCENARIO_NAMES = ['sticky', 'sticky-lb', 'cookie', 'redis'];
 
@@ -18,7 +18,7 @@ const FLAGS = {
   only: { names: SCENARIO_NAMES, noun: 'scenario' },
 };
 
-export const HELP = `Usage: lab/sessions [options]
+export const HELP = `Usage: lab/sessions/run [options]
 
 Runs each session strategy against a real local region (HAProxy, 4 instances over 2 zones,
 PostgreSQL, Redis) and prints what happens to the shoppers' carts, in numbers.

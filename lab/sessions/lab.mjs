@@ -3,9 +3,9 @@
 
 import path from 'node:path';
 
-import { info, runLab } from './harness.mjs';
+import { info, runLab } from '../common/harness.mjs';
 import { HELP, parseOptions } from './options.mjs';
-import { instanceLogs, regionPorts } from './region.mjs';
+import { instanceLogs, regionPorts } from '../common/region.mjs';
 import { markdown, svg, textTable } from './report.mjs';
 import { SCENARIOS, ScenarioRun } from './scenarios.mjs';
 import { verdicts } from './verdicts.mjs';

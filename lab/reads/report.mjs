@@ -1,9 +1,8 @@
 // Turns the configurations' results into the table (text and Markdown), a hand-drawn SVG chart and the
 // details a person reads when a figure looks wrong.
 
-import {
-  DASH, GREY, escXml, fmtInt, markdownHead, mdTable, niceStep, plainTable, svgDocument, verdictSection,
-} from '../reporting.mjs';
+import { COLORS, GREY, Panel, niceAxis, svgDocument } from '../common/chart.mjs';
+import { DASH, fmtInt, markdownHead, mdTable, plainTable, verdictSection } from '../common/reporting.mjs';
 import { KINDS, SEARCHES } from './workload.mjs';
 import { matchingNoCache } from './verdicts.mjs';
 
@@ -184,93 +183,67 @@ export function markdown({ results, options, machine, started, seconds, workload
 // Left: stacked bars of queries on the primary and on the replicas per configuration, with the hit ratio and
 // p99 written above each bar. Right: p50 and p99 per configuration.
 export function svg({ results, options, started }) {
-  const W = 980;
-  const H = 450;
-  const top = 100;
-  const plotH = 260;
-  const base = top + plotH;
-  const navy = '#1f4e79';
-  const sky = '#7fb3e0';
-  const orange = '#e07b39';
-  const sand = '#f2c49b';
+  const { navy, sky, orange, sand } = COLORS;
   const s = [];
-
-  const label2 = (text, x, y) => {
-    const [a, b] = text.split(', ');
-    s.push(`<text x="${x}" y="${y}" text-anchor="middle">${escXml(a)}${b ? ',' : ''}</text>`);
-    if (b) s.push(`<text x="${x}" y="${y + 14}" text-anchor="middle">${escXml(b)}</text>`);
+  const frame = { top: 100, height: 260 };
+  const ran = results.filter((r) => r.server);
+  // A configuration's label on two lines, cut after its comma.
+  const label = (r) => {
+    const [a, b] = r.config.label.split(', ');
+    return b ? [`${a},`, b] : [a];
   };
 
-  // Queries.
-  const x0 = 70;
-  const plotW = 470;
-  const ran = results.filter((r) => r.server);
-  // Headroom above the tallest bar for its three lines of annotation.
-  const maxQ = 1.18 * Math.max(1, ...ran.map((r) => r.server.primary + r.server.replica));
-  const qStep = niceStep(maxQ, 5);
-  const qMax = Math.ceil(maxQ / qStep) * qStep;
-  const Yq = (v) => base - (plotH * v) / qMax;
-  s.push(`<text x="${x0 - 50}" y="${top - 30}" font-weight="bold">database queries during the workload</text>`);
-  for (let v = 0; v <= qMax; v += qStep) {
-    s.push(`<line x1="${x0}" y1="${Yq(v)}" x2="${x0 + plotW}" y2="${Yq(v)}" stroke="#ddd"/>`);
-    s.push(`<text x="${x0 - 8}" y="${Yq(v) + 4}" text-anchor="end" fill="${GREY}">${fmtInt(v)}</text>`);
-  }
-  const gw = plotW / Math.max(1, results.length);
-  const bw = Math.min(56, gw * 0.5);
-  results.forEach((r, i) => {
-    const cx = x0 + gw * i + gw / 2;
-    label2(r.config.label, cx, base + 18);
-    if (!r.server) {
-      s.push(`<text x="${cx}" y="${base - 8}" text-anchor="middle" fill="${GREY}">error</text>`);
-      return;
-    }
-    const p = r.server.primary;
-    const q = r.server.replica;
-    const x = cx - bw / 2;
-    s.push(`<rect x="${x}" y="${Yq(p)}" width="${bw}" height="${base - Yq(p)}" fill="${navy}"><title>${fmtInt(p)} on the primary</title></rect>`);
-    s.push(`<rect x="${x}" y="${Yq(p + q)}" width="${bw}" height="${Yq(p) - Yq(p + q)}" fill="${sky}"><title>${fmtInt(q)} on replicas</title></rect>`);
-    const yTop = Yq(p + q);
-    s.push(`<text x="${cx}" y="${yTop - 34}" text-anchor="middle" font-size="11">${fmtInt(p + q)} queries</text>`);
-    const off = !r.config.cache && (r.server.cache.hit ?? 0) === 0;
-    s.push(`<text x="${cx}" y="${yTop - 20}" text-anchor="middle" font-size="11" fill="${orange}">${off ? 'cache off' : `hit ${escXml(fmtPct(r.server.hitRatio))}`}</text>`);
-    s.push(`<text x="${cx}" y="${yTop - 6}" text-anchor="middle" font-size="11" fill="${GREY}">p99 ${escXml(fmtMs(r.client.p99))}</text>`);
+  // Queries. Headroom above the tallest bar for its three lines of annotation.
+  const q = niceAxis(1.18 * Math.max(1, ...ran.map((r) => r.server.primary + r.server.replica)), 5);
+  const queries = new Panel(s, { ...frame, x0: 70, width: 470, max: q.max });
+  queries.title('database queries during the workload', { dx: 50, dy: 30 });
+  queries.grid(q.step, fmtInt);
+  queries.bars(results, {
+    label,
+    columns: (r) => (!r.server ? null : [{
+      segments: [
+        { value: r.server.primary, color: navy, tip: `${fmtInt(r.server.primary)} on the primary` },
+        { value: r.server.replica, color: sky, tip: `${fmtInt(r.server.replica)} on replicas` },
+      ],
+    }]),
+    notes: (r) => {
+      const off = !r.config.cache && (r.server.cache.hit ?? 0) === 0;
+      return [
+        { text: `${fmtInt(r.server.primary + r.server.replica)} queries` },
+        { text: off ? 'cache off' : `hit ${fmtPct(r.server.hitRatio)}`, fill: orange },
+        { text: `p99 ${fmtMs(r.client.p99)}`, fill: GREY },
+      ];
+    },
+    barWidth: { max: 56, share: 0.5 },
   });
-  s.push(`<line x1="${x0}" y1="${base}" x2="${x0 + plotW}" y2="${base}" stroke="#333"/>`);
-  const ly = base + 58;
-  s.push(`<rect x="${x0}" y="${ly - 10}" width="12" height="12" fill="${navy}"/><text x="${x0 + 18}" y="${ly}">on the primary</text>`);
-  s.push(`<rect x="${x0 + 120}" y="${ly - 10}" width="12" height="12" fill="${sky}"/><text x="${x0 + 138}" y="${ly}">on read replicas</text>`);
-  s.push(`<text x="${x0 + 260}" y="${ly}" fill="${orange}">hit: cache hit ratio</text>`);
+  queries.baseline();
+  const ly = queries.base + 58;
+  queries.legend(ly, [
+    { dx: 0, text: 'on the primary', color: navy, swatch: 'box' },
+    { dx: 120, text: 'on read replicas', color: sky, swatch: 'box' },
+    { dx: 260, text: 'hit: cache hit ratio', color: orange },
+  ]);
 
   // Latency.
-  const lx0 = 640;
-  const lw = 310;
-  const maxMs = 1.05 * Math.max(1, ...ran.map((r) => r.client.p99 ?? 0));
-  const mStep = niceStep(maxMs, 5);
-  const mMax = Math.ceil(maxMs / mStep) * mStep;
-  const Ym = (v) => base - (plotH * v) / mMax;
-  s.push(`<text x="${lx0 - 40}" y="${top - 30}" font-weight="bold">latency seen by the shoppers (ms)</text>`);
-  for (let v = 0; v <= mMax + 1e-9; v += mStep) {
-    s.push(`<line x1="${lx0}" y1="${Ym(v)}" x2="${lx0 + lw}" y2="${Ym(v)}" stroke="#ddd"/>`);
-    s.push(`<text x="${lx0 - 8}" y="${Ym(v) + 4}" text-anchor="end" fill="${GREY}">${Number(v.toFixed(2))}</text>`);
-  }
-  const lgw = lw / Math.max(1, results.length);
-  const lbw = Math.min(26, lgw * 0.34);
-  results.forEach((r, i) => {
-    const cx = lx0 + lgw * i + lgw / 2;
-    label2(r.config.label, cx, base + 18);
-    if (!r.client) return;
-    [[r.client.p50, sand, 'p50'], [r.client.p99, orange, 'p99']].forEach(([v, color, name], j) => {
-      if (v === null) return;
-      const x = cx - lbw - 2 + j * (lbw + 4);
-      s.push(`<rect x="${x}" y="${Ym(v)}" width="${lbw}" height="${base - Ym(v)}" fill="${color}"><title>${name} ${escXml(fmtMs(v))}</title></rect>`);
-      s.push(`<text x="${x + lbw / 2}" y="${Ym(v) - 4}" text-anchor="middle" font-size="10">${v < 10 ? v.toFixed(1) : v.toFixed(0)}</text>`);
-    });
+  const m = niceAxis(1.05 * Math.max(1, ...ran.map((r) => r.client.p99 ?? 0)), 5);
+  const latency = new Panel(s, { ...frame, x0: 640, width: 310, max: m.max });
+  latency.title('latency seen by the shoppers (ms)', { dx: 40, dy: 30 });
+  latency.grid(m.step, (v) => Number(v.toFixed(2)));
+  const column = (v, color, name) => (v === null ? null
+    : { segments: [{ value: v, color, tip: `${name} ${fmtMs(v)}` }], text: v < 10 ? v.toFixed(1) : v.toFixed(0) });
+  latency.bars(results, {
+    label,
+    columns: (r) => (!r.client ? [] : [column(r.client.p50, sand, 'p50'), column(r.client.p99, orange, 'p99')]),
+    barWidth: { max: 26, share: 0.34 },
+    textSize: 10,
   });
-  s.push(`<line x1="${lx0}" y1="${base}" x2="${lx0 + lw}" y2="${base}" stroke="#333"/>`);
-  s.push(`<rect x="${lx0}" y="${ly - 10}" width="12" height="12" fill="${sand}"/><text x="${lx0 + 18}" y="${ly}">p50</text>`);
-  s.push(`<rect x="${lx0 + 60}" y="${ly - 10}" width="12" height="12" fill="${orange}"/><text x="${lx0 + 78}" y="${ly}">p99</text>`);
+  latency.baseline();
+  latency.legend(ly, [
+    { dx: 0, text: 'p50', color: sand, swatch: 'box' },
+    { dx: 60, text: 'p99', color: orange, swatch: 'box' },
+  ]);
   return svgDocument({
-    width: W, height: H, title: 'MyClothes: where catalog reads go, with and without the cache and read replicas',
+    width: 980, height: 450, title: 'MyClothes: where catalog reads go, with and without the cache and read replicas',
     subtitle: `${started.toISOString().slice(0, 10)}, ${options.shoppers} shoppers × ${options.requests} requests per ` +
       `configuration, ${options.instances} instances; the same workload each time`,
   }, s);

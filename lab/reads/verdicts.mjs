@@ -1,4 +1,4 @@
-// The properties `lab/reads --assert` checks: what the architecture promises about read replicas and the
+// The properties `lab/reads/run --assert` checks: what the architecture promises about read replicas and the
 // cache. Every property compares counts (never a duration), so a slow machine does not change the verdict.
 
 const kMinHitRatio = 0.5;

@@ -7,7 +7,7 @@
 //              session cookies are tampered with and sent back
 
 import http from 'node:http';
-import { Shopper, Traffic, makeAgent, rng } from './shopper.mjs';
+import { Shopper, Traffic, makeAgent, rng } from '../common/shopper.mjs';
 
 export const SCENARIOS = {
   sticky: {

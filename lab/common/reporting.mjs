@@ -1,8 +1,7 @@
 // What every lab's report is made of: number formats, tables (plain text and Markdown), the head and the
-// --assert section of the Markdown, and the frame of the hand-drawn SVG chart.
+// --assert section of the Markdown. The chart is chart.mjs.
 
 export const DASH = '—';
-export const GREY = '#888';
 
 export const fmtInt = (n) => (n === null || n === undefined ? '?' : n.toLocaleString('en-US'));
 
@@ -38,28 +37,4 @@ export function verdictSection(verdicts) {
   if (!verdicts) return [];
   return ['', '## Properties (--assert)', '',
     ...verdicts.map((v) => `- ${v.ok ? 'holds' : '**FAILED**'}: ${v.what}${v.ok ? '' : ` — ${v.why}`}`)];
-}
-
-export function escXml(s) {
-  return String(s).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-}
-
-// A round step (1, 2, 2.5 or 5 times a power of ten) that cuts `range` into about `ticks` parts.
-export function niceStep(range, ticks) {
-  const raw = Math.max(range, 1) / ticks;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * mag >= raw) return m * mag;
-  return 10 * mag;
-}
-
-// An SVG document on white with a title and a grey subtitle above `body`, its other elements.
-export function svgDocument({ width, height, title, subtitle }, body) {
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="20" y="26" font-size="16" font-weight="bold">${escXml(title)}</text>`,
-    `<text x="20" y="46" fill="${GREY}">${escXml(subtitle)}</text>`,
-    ...body,
-    '</svg>',
-  ].join('\n') + '\n';
 }

@@ -10,16 +10,16 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { info, root, runLab } from './harness.mjs';
-import { allFree, freePort, instanceLogs, portIsFree, runVerb } from './region.mjs';
-import { clientTable, counterLines, markdown, svg, textTable } from './reads/report.mjs';
-import { HELP, parseOptions } from './reads/options.mjs';
-import { difference, scrape, serverView } from './reads/counters.mjs';
-import { verdicts } from './reads/verdicts.mjs';
+import { info, root, runLab } from '../common/harness.mjs';
+import { allFree, freePort, instanceLogs, portIsFree, runVerb } from '../common/region.mjs';
+import { clientTable, counterLines, markdown, svg, textTable } from './report.mjs';
+import { HELP, parseOptions } from './options.mjs';
+import { difference, scrape, serverView } from './counters.mjs';
+import { verdicts } from './verdicts.mjs';
 import {
   Recorder, clientView, describePlans, discoverCatalog, makePlans, runPlans, storySearch,
-} from './reads/workload.mjs';
-import { Shopper, makeAgent, rng } from './shopper.mjs';
+} from './workload.mjs';
+import { Shopper, makeAgent, rng } from '../common/shopper.mjs';
 
 const kMaxReplicas = 5;  // replica n listens on the PostgreSQL port + n
 // Search results stay cached for cache.listing_ttl_seconds (60 s by default) minus up to 10 % jitter: the

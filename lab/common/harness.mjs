@@ -45,9 +45,9 @@ function makeDirs(dir) {
 // After a signal the handler owns the ending (it stops the region, then exits): the run only waits.
 const waitForever = () => new Promise(() => {});
 
-// Runs lab/NAME with argv; resolves with the exit status (0 done, 1 a property or the run failed, 2 bad
-// options; a signal exits 130 or 143 itself). The lab:
-//   name                   'sessions': lab/sessions, sessions.json/.md/.svg, the temporary state's prefix
+// Runs lab/NAME (started by lab/NAME/run) with argv; resolves with the exit status (0 done, 1 a property or
+// the run failed, 2 bad options; a signal exits 130 or 143 itself). The lab:
+//   name                   'sessions': lab/sessions/, sessions.json/.md/.svg, the temporary state's prefix
 //   help, parseOptions     the --help text; argv → options (a UsageError for bad input), with at least
 //                          program, out, state, assert, products, instances and azs
 //   check(options)         optional: why the program cannot run this lab (exit 2), or null

@@ -1,8 +1,7 @@
 // Turns the scenarios' results into the table (text and Markdown) and a hand-drawn SVG chart.
 
-import {
-  DASH, GREY, escXml, fmtInt, markdownHead, mdTable, niceStep, plainTable, svgDocument, verdictSection,
-} from './reporting.mjs';
+import { COLORS, GREY, Panel, niceStep, svgDocument } from '../common/chart.mjs';
+import { DASH, fmtInt, markdownHead, mdTable, plainTable, verdictSection } from '../common/reporting.mjs';
 
 export const COLUMNS = [
   'scenario',
@@ -151,79 +150,54 @@ export function markdown({ results, options, machine, started, seconds, verdicts
 // Left: % of carts intact after browsing and after the kill, per scenario. Right: cookie-mode request
 // bytes against cart lines, with the 4096-byte cap and, for scale, what a session id costs in redis mode.
 export function svg({ results, options, started }) {
-  const W = 980;
-  const H = 430;
-  const top = 96;
-  const plotH = 270;
-  const base = top + plotH;
-  const blue = '#2f6fb0';
-  const orange = '#e07b39';
-  const purple = '#8a5cc2';
+  const { blue, orange, purple } = COLORS;
   const s = [];
+  const frame = { top: 96, height: 270 };
 
   // Bars.
-  const x0 = 60;
-  const plotW = 400;
-  s.push(`<text x="${x0 - 40}" y="${top - 22}" font-weight="bold">carts intact (%)</text>`);
-  for (let p = 0; p <= 100; p += 25) {
-    const y = base - (plotH * p) / 100;
-    s.push(`<line x1="${x0}" y1="${y}" x2="${x0 + plotW}" y2="${y}" stroke="#ddd"/>`);
-    s.push(`<text x="${x0 - 8}" y="${y + 4}" text-anchor="end" fill="${GREY}">${p}</text>`);
-  }
-  const groups = results.filter((r) => r.intactAfterBrowsing !== undefined);
-  const gw = plotW / Math.max(1, results.length);
-  const bw = Math.min(42, gw * 0.32);
-  results.forEach((r, i) => {
-    const cx = x0 + gw * i + gw / 2;
-    s.push(`<text x="${cx}" y="${base + 18}" text-anchor="middle">${escXml(r.name)}</text>`);
-    if (!groups.includes(r)) {
-      s.push(`<text x="${cx}" y="${base - 8}" text-anchor="middle" fill="${GREY}">error</text>`);
-      return;
-    }
-    const bars = [[r.intactAfterBrowsing, blue], [r.kill ? r.kill.intact : null, orange]];
-    bars.forEach(([v, color], j) => {
-      const x = cx - bw - 2 + j * (bw + 4);
-      if (v === null) {
-        s.push(`<text x="${x + bw / 2}" y="${base - 6}" text-anchor="middle" fill="${GREY}" font-size="10">no kill</text>`);
-        return;
-      }
-      const pct = (100 * v) / r.shoppers;
-      const h = (plotH * pct) / 100;
-      s.push(`<rect x="${x}" y="${base - h}" width="${bw}" height="${h}" fill="${color}"/>`);
-      s.push(`<text x="${x + bw / 2}" y="${base - h - 4}" text-anchor="middle" font-size="11">${Math.round(pct)}</text>`);
-    });
+  const bars = new Panel(s, { ...frame, x0: 60, width: 400, max: 100 });
+  bars.title('carts intact (%)', { dx: 40, dy: 22 });
+  bars.grid(25, (p) => `${p}`);
+  const column = (v, r, color) => {
+    if (v === null) return { missing: 'no kill' };
+    const pct = (100 * v) / r.shoppers;
+    return { segments: [{ value: pct, color }], text: Math.round(pct) };
+  };
+  bars.bars(results, {
+    label: (r) => [r.name],
+    columns: (r) => (r.intactAfterBrowsing === undefined ? null
+      : [column(r.intactAfterBrowsing, r, blue), column(r.kill ? r.kill.intact : null, r, orange)]),
+    barWidth: { max: 42, share: 0.32 },
   });
-  s.push(`<line x1="${x0}" y1="${base}" x2="${x0 + plotW}" y2="${base}" stroke="#333"/>`);
-  s.push(`<rect x="${x0}" y="${base + 38}" width="12" height="12" fill="${blue}"/><text x="${x0 + 18}" y="${base + 48}">after browsing</text>`);
-  s.push(`<rect x="${x0 + 130}" y="${base + 38}" width="12" height="12" fill="${orange}"/><text x="${x0 + 148}" y="${base + 48}">after one instance was killed</text>`);
+  bars.baseline();
+  bars.legend(bars.base + 48, [
+    { dx: 0, text: 'after browsing', color: blue, swatch: 'box' },
+    { dx: 130, text: 'after one instance was killed', color: orange, swatch: 'box' },
+  ]);
 
   // Cookie bytes.
-  const cx0 = 570;
-  const cw = 370;
   const cookie = results.find((r) => r.growth && r.growth.series.length > 0);
-  s.push(`<text x="${cx0 - 50}" y="${top - 22}" font-weight="bold">cookie mode: request bytes vs cart lines</text>`);
+  const g = cookie?.growth;
+  const maxBytes = g ? Math.max(4096, ...g.series.map((p) => p.head)) : 4096;
+  const yStep = 1024;
+  const bytes = new Panel(s, { ...frame, x0: 570, width: 370, max: Math.ceil((maxBytes + 200) / yStep) * yStep });
+  const { x0: cx0, width: cw, top, height: plotH, base } = bytes;
+  bytes.title('cookie mode: request bytes vs cart lines', { dx: 50, dy: 22 });
   if (!cookie) {
     s.push(`<text x="${cx0 + cw / 2}" y="${top + plotH / 2}" text-anchor="middle" fill="${GREY}">the cookie scenario did not run</text>`);
   } else {
-    const g = cookie.growth;
     const series = g.series.filter((p) => p.lines > 0 || p.cookie > 0);
     const maxLines = Math.max(...g.series.map((p) => p.lines), g.cap ?? 0, 1);
     const xStep = niceStep(maxLines, 5);
     const xMax = Math.ceil((maxLines + 1) / xStep) * xStep;
-    const maxBytes = Math.max(4096, ...g.series.map((p) => p.head));
-    const yStep = 1024;
-    const yMax = Math.ceil((maxBytes + 200) / yStep) * yStep;
     const X = (v) => cx0 + (cw * v) / xMax;
-    const Y = (v) => base - (plotH * v) / yMax;
-    for (let v = 0; v <= yMax; v += yStep) {
-      s.push(`<line x1="${cx0}" y1="${Y(v)}" x2="${cx0 + cw}" y2="${Y(v)}" stroke="#ddd"/>`);
-      s.push(`<text x="${cx0 - 8}" y="${Y(v) + 4}" text-anchor="end" fill="${GREY}">${v === 0 ? '0' : `${v / 1024} KB`}</text>`);
-    }
+    const Y = (v) => bytes.y(v);
+    bytes.grid(yStep, (v) => (v === 0 ? '0' : `${v / 1024} KB`));
     for (let v = 0; v <= xMax; v += xStep) {
       s.push(`<text x="${X(v)}" y="${base + 18}" text-anchor="middle" fill="${GREY}">${v}</text>`);
     }
     s.push(`<text x="${cx0 + cw / 2}" y="${base + 34}" text-anchor="middle" fill="${GREY}">cart lines</text>`);
-    s.push(`<line x1="${cx0}" y1="${base}" x2="${cx0 + cw}" y2="${base}" stroke="#333"/>`);
+    bytes.baseline();
     s.push(`<line x1="${cx0}" y1="${Y(4096)}" x2="${cx0 + cw}" y2="${Y(4096)}" stroke="#c33" stroke-dasharray="6 4"/>`);
     s.push(`<text x="${cx0 + 4}" y="${Y(4096) - 5}" fill="#c33">a cookie holds at most 4096 bytes</text>`);
     const poly = (key, color) => `<polyline fill="none" stroke="${color}" stroke-width="2" points="${
@@ -239,13 +213,14 @@ export function svg({ results, options, started }) {
       const b = redis.bytes[redis.bytes.length - 1].head;
       s.push(`<line x1="${cx0}" y1="${Y(b)}" x2="${cx0 + cw}" y2="${Y(b)}" stroke="${orange}" stroke-width="2" stroke-dasharray="4 3"/>`);
     }
-    const ly = base + 48;
-    s.push(`<rect x="${cx0}" y="${ly - 10}" width="12" height="3" fill="${blue}"/><text x="${cx0 + 18}" y="${ly}">Cookie header</text>`);
-    s.push(`<rect x="${cx0 + 112}" y="${ly - 10}" width="12" height="3" fill="${purple}"/><text x="${cx0 + 130}" y="${ly}">request line + headers</text>`);
-    if (redis) s.push(`<rect x="${cx0 + 275}" y="${ly - 10}" width="12" height="3" fill="${orange}"/><text x="${cx0 + 293}" y="${ly}">redis: only an id</text>`);
+    bytes.legend(base + 48, [
+      { dx: 0, text: 'Cookie header', color: blue, swatch: 'line' },
+      { dx: 112, text: 'request line + headers', color: purple, swatch: 'line' },
+      ...(redis ? [{ dx: 275, text: 'redis: only an id', color: orange, swatch: 'line' }] : []),
+    ]);
   }
   return svgDocument({
-    width: W, height: H, title: 'MyClothes: what happens to carts under each session strategy',
+    width: 980, height: 430, title: 'MyClothes: what happens to carts under each session strategy',
     subtitle: `${started.toISOString().slice(0, 10)}, ${options.shoppers} shoppers × ${options.lines} lines, ` +
       `${options.instances} instances over ${options.azs} zones`,
   }, s);
