@@ -161,7 +161,8 @@ int serve(const Config& config) {
       w->cart = std::make_unique<cart::CartService>(*w->sessions, *w->catalog, max_lines);
       w->site.sessions = w->sessions.get();
       w->site.cart = w->cart.get();
-      w->accounts = std::make_unique<account::AccountService>(*w->db, *w->redis);
+      w->accounts = std::make_unique<account::AccountService>(account::make_pg_repository(*w->db),
+                                                              account::make_redis_login_limiter(w->redis));
       w->site.accounts = w->accounts.get();
       w->orders = std::make_unique<order::OrderService>(*w->db, *w->sessions, *w->catalog);
       w->site.orders = w->orders.get();

@@ -38,7 +38,7 @@ class AccountTest : public testing::IoLoopTest {
     redis_ = redis::make_client(io_, *rc);
     redis_->start();
     pump([&] { return redis_->connected(); });
-    service_ = std::make_unique<AccountService>(*cluster_, *redis_);
+    service_ = std::make_unique<AccountService>(make_pg_repository(*cluster_), make_redis_login_limiter(redis_));
     // Unique per run: the attempt counters live in the shared Redis.
     suffix_ = std::to_string(::getpid()) + "-" + std::to_string(Clock::now().time_since_epoch().count());
   }
