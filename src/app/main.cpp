@@ -164,7 +164,7 @@ int serve(const Config& config) {
       w->accounts = std::make_unique<account::AccountService>(account::make_pg_repository(*w->db),
                                                               account::make_redis_login_limiter(w->redis));
       w->site.accounts = w->accounts.get();
-      w->orders = std::make_unique<order::OrderService>(*w->db, *w->sessions, *w->catalog);
+      w->orders = std::make_unique<order::OrderService>(order::make_pg_repository(*w->db), *w->sessions, *w->catalog);
       w->site.orders = w->orders.get();
     }
     auto router = web::make_router(w->site);

@@ -64,7 +64,7 @@ class CheckoutTest : public testing::IoLoopTest {
     repository_ = catalog::make_pg_repository(*cluster_);
     catalog_ = std::make_unique<catalog::CatalogService>(*repository_, *cache_, CacheConfig{});
     sessions_ = session::make_redis_store(redis_);
-    orders_ = std::make_unique<OrderService>(*cluster_, *sessions_, *catalog_);
+    orders_ = std::make_unique<OrderService>(make_pg_repository(*cluster_), *sessions_, *catalog_);
   }
 
   void TearDown() override {
