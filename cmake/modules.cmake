@@ -44,7 +44,7 @@ function(myclothes_tests level)
     if(NOT TARGET ${lib})
       set(lib mc_web)
     endif()
-    target_link_libraries(${target} PRIVATE ${lib} GTest::gmock GTest::gtest_main myclothes_options
+    target_link_libraries(${target} PRIVATE ${lib} myclothes_fakes GTest::gmock GTest::gtest_main myclothes_options
                                             myclothes_warnings)
     target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/src ${CMAKE_SOURCE_DIR}/tests)
     target_compile_definitions(${target} PRIVATE MYCLOTHES_SOURCE_DIR="${CMAKE_SOURCE_DIR}")

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <sodium.h>
-#include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -11,8 +10,6 @@
 #include <stdexcept>
 
 #include "core/text.hpp"
-#include "db/database.hpp"
-#include "redis/client.hpp"
 
 namespace mc::account {
 namespace {
@@ -23,13 +20,6 @@ constexpr std::size_t kMaxEmail = 254;
 constexpr std::size_t kMinPassword = 8;
 constexpr std::size_t kMaxPassword = 128;
 constexpr std::size_t kMaxName = 100;
-
-constexpr db::Statement kInsertUser{"account_insert_user",
-                                    "INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) "
-                                    "ON CONFLICT (email_key) DO NOTHING RETURNING id"};
-constexpr db::Statement kUserByEmail{"account_user_by_email",
-                                     "SELECT id, email, name, password_hash FROM users WHERE email_key = lower($1)"};
-constexpr db::Statement kUserById{"account_user_by_id", "SELECT id, email, name FROM users WHERE id = $1::bigint"};
 
 net::thread_pool& hashing_pool() {
   static net::thread_pool pool(2);
@@ -61,34 +51,6 @@ Error invalid(std::string field, std::string message) {
 }
 
 }  // namespace
-
-int Error::status() const {
-  switch (code) {
-    case Code::kInvalidInput:
-      return 422;
-    case Code::kEmailTaken:
-      return 409;
-    case Code::kInvalidCredentials:
-      return 401;
-    case Code::kTooManyAttempts:
-      return 429;
-  }
-  return 400;
-}
-
-std::string_view Error::api_code() const {
-  switch (code) {
-    case Code::kInvalidInput:
-      return "invalid_input";
-    case Code::kEmailTaken:
-      return "email_taken";
-    case Code::kInvalidCredentials:
-      return "invalid_credentials";
-    case Code::kTooManyAttempts:
-      return "too_many_attempts";
-  }
-  return "invalid_input";
-}
 
 std::string normalize_email(std::string_view email) {
   while (!email.empty() && (email.front() == ' ' || email.front() == '\t')) email.remove_prefix(1);
@@ -129,78 +91,43 @@ Task<bool> verify_password(std::string encoded, std::string password) {
   co_return co_await net::co_spawn(hashing_pool().get_executor(), std::move(work), net::use_awaitable);
 }
 
-AccountService::AccountService(db::Cluster& db, redis::Client& redis) : db_(db), redis_(redis) {}
+AccountService::AccountService(std::unique_ptr<AccountRepository> repository, std::unique_ptr<LoginLimiter> limiter)
+    : repository_(std::move(repository)), limiter_(std::move(limiter)) {}
 
 Task<Expected<User, Error>> AccountService::register_user(Registration r) {
   r.email = normalize_email(r.email);
   if (auto bad = validate(r)) co_return Unexpected(std::move(*bad));
   std::string hash = co_await hash_password(r.password);
-  auto params = db::make_params(r.email, r.name, std::move(hash));
-  auto result = co_await db_.query(db::Role::kPrimary, kInsertUser, std::move(params));
-  if (result.rows() == 0) {
-    co_return Unexpected(Error{Error::Code::kEmailTaken, "an account with this email already exists", "email"});
-  }
-  co_return User{result.int64(0, 0), std::move(r.email), std::move(r.name)};
-}
-
-Task<bool> AccountService::over_limit(const std::string& key, int limit, bool count) {
-  std::vector<std::string> args;
-  if (count) {
-    args = {"EVAL",
-            "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n",
-            "1", key, std::to_string(kWindowSeconds)};
-  } else {
-    args = {"GET", key};
-  }
-  auto reply = co_await redis_.command(std::move(args));
-  if (!reply) {
-    spdlog::warn("login rate limit unavailable: {}", reply.error().message);
-    co_return false;
-  }
-  const long long n = reply->type == redis::Reply::Type::kInteger  ? reply->integer
-                      : reply->type == redis::Reply::Type::kString ? std::atoll(reply->str.c_str())
-                                                                   : 0;
-  co_return count ? n > limit : n >= limit;
-}
-
-Task<void> AccountService::forget(const std::string& key) {
-  std::vector<std::string> args{"DEL", key};
-  co_await redis_.command(std::move(args));
+  auto id = co_await repository_->insert_user(r.email, r.name, std::move(hash));
+  if (!id) co_return Unexpected(Error{Error::Code::kEmailTaken, "an account with this email already exists", "email"});
+  co_return User{*id, std::move(r.email), std::move(r.name)};
 }
 
 Task<Expected<User, Error>> AccountService::authenticate(std::string email, std::string password, std::string client) {
   email = normalize_email(email);
   const Error wrong{Error::Code::kInvalidCredentials, "the email or the password is not right", ""};
   const Error slow_down{Error::Code::kTooManyAttempts, "too many login attempts; wait a few minutes and try again", ""};
-  std::string lowered = email;
-  for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const std::string client_key = "mc:rl:login:client:" + client;
-  const std::string account_key = "mc:rl:login:account:" + lowered;
-  if (co_await over_limit(client_key, kClientAttempts, true)) co_return Unexpected(slow_down);
-  if (co_await over_limit(account_key, kAccountAttempts, false)) co_return Unexpected(slow_down);
+  std::string account = email;
+  for (auto& c : account) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (co_await limiter_->client_over_limit(std::move(client))) co_return Unexpected(slow_down);
+  if (co_await limiter_->account_locked(account)) co_return Unexpected(slow_down);
   if (email.size() > kMaxEmail || password.size() > kMaxPassword) co_return Unexpected(wrong);
 
-  auto params = db::make_params(email);
-  auto rows = co_await db_.query(db::Role::kPrimary, kUserByEmail, std::move(params));
+  auto found = co_await repository_->credentials(email);
   // Unknown emails cost a hash check too, so the answer's timing does not tell whether an account exists.
   // The decoy is argon2id (interactive limits, as for real accounts) of 32 random bytes nobody kept.
   static constexpr std::string_view kDecoy =
       "$argon2id$v=19$m=65536,t=2,p=1$eXRIclVR6WoOkow4rSewHg$1Kln7Y7Lxwp54xfJ0NB3krxsxrwzQaQQBkQ2tab/BWM";
-  std::string encoded(rows.rows() ? rows.text(0, 3) : kDecoy);
+  std::string encoded(found ? std::string_view(found->password_hash) : kDecoy);
   const bool ok = co_await verify_password(std::move(encoded), std::move(password));
-  if (!ok || rows.rows() == 0) {
-    co_await over_limit(account_key, kAccountAttempts, true);
+  if (!ok || !found) {
+    co_await limiter_->account_failed(std::move(account));
     co_return Unexpected(wrong);
   }
-  co_await forget(account_key);
-  co_return User{rows.int64(0, 0), std::string(rows.text(0, 1)), std::string(rows.text(0, 2))};
+  co_await limiter_->account_succeeded(std::move(account));
+  co_return std::move(found->user);
 }
 
-Task<std::optional<User>> AccountService::find(std::int64_t id) {
-  auto params = db::make_params(std::to_string(id));
-  auto rows = co_await db_.query(db::Role::kPrimary, kUserById, std::move(params));
-  if (rows.rows() == 0) co_return std::nullopt;
-  co_return User{rows.int64(0, 0), std::string(rows.text(0, 1)), std::string(rows.text(0, 2))};
-}
+Task<std::optional<User>> AccountService::find(std::int64_t id) { return repository_->user(id); }
 
 }  // namespace mc::account

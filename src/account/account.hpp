@@ -1,27 +1,17 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "account/login_limiter.hpp"
+#include "account/repository.hpp"
 #include "core/expected.hpp"
 #include "core/task.hpp"
 
-namespace mc::db {
-class Cluster;
-}
-namespace mc::redis {
-class Client;
-}
-
 namespace mc::account {
-
-struct User {
-  std::int64_t id = 0;
-  std::string email;
-  std::string name;
-};
 
 struct Registration {
   std::string email;
@@ -34,8 +24,6 @@ struct Error {
   Code code;
   std::string message;
   std::string field;  // kInvalidInput: which one (email, password, name)
-  int status() const;
-  std::string_view api_code() const;  // invalid_input, email_taken, invalid_credentials, too_many_attempts
 };
 
 // Input rules (also the unit-tested part): an email is local@domain.tld, at most 254 bytes, no spaces;
@@ -48,15 +36,11 @@ std::string normalize_email(std::string_view email);  // trimmed; case kept (mat
 Task<std::string> hash_password(std::string password);
 Task<bool> verify_password(std::string encoded, std::string password);
 
-// Login attempts are limited per account (kAccountAttempts failures) and per client address
-// (kClientAttempts attempts) within kWindow; counters live in Redis so every instance shares them.
-inline constexpr int kAccountAttempts = 5;
-inline constexpr int kClientAttempts = 30;
-inline constexpr int kWindowSeconds = 15 * 60;
-
+// Accounts over their storage (make_pg_repository) and the login limits (make_redis_login_limiter, see
+// login_limiter.hpp), both of which it owns: nothing else uses them.
 class AccountService {
  public:
-  AccountService(db::Cluster& db, redis::Client& redis);
+  AccountService(std::unique_ptr<AccountRepository> repository, std::unique_ptr<LoginLimiter> limiter);
 
   Task<Expected<User, Error>> register_user(Registration r);
   // The same answer for an unknown email and a wrong password.
@@ -64,11 +48,8 @@ class AccountService {
   Task<std::optional<User>> find(std::int64_t id);
 
  private:
-  Task<bool> over_limit(const std::string& key, int limit, bool count);
-  Task<void> forget(const std::string& key);
-
-  db::Cluster& db_;
-  redis::Client& redis_;
+  std::unique_ptr<AccountRepository> repository_;
+  std::unique_ptr<LoginLimiter> limiter_;
 };
 
 }  // namespace mc::account

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "account/login_limiter.hpp"
+#include "account/repository.hpp"
 #include "http/router.hpp"
+#include "order/repository.hpp"
 
 namespace mc::app {
 namespace {
@@ -102,8 +105,9 @@ Expected<std::unique_ptr<Worker>, std::string> make_worker(const Shared& shared,
     // addresses and orders in PostgreSQL.
     const std::size_t max_lines = config.session.mode == SessionMode::kCookie ? kCookieModeMaxLines : cart::kMaxLines;
     w->cart = std::make_unique<cart::CartService>(*w->sessions, *w->catalog, max_lines);
-    w->accounts = std::make_unique<account::AccountService>(*w->db, *w->redis);
-    w->orders = std::make_unique<order::OrderService>(*w->db, *w->sessions, *w->catalog);
+    w->accounts = std::make_unique<account::AccountService>(account::make_pg_repository(*w->db),
+                                                            account::make_redis_login_limiter(w->redis));
+    w->orders = std::make_unique<order::OrderService>(order::make_pg_repository(*w->db), *w->sessions, *w->catalog);
     w->cart_routes = std::make_unique<web::CartRoutes>(*w->cart, *w->shoppers, *w->views);
     w->cart_routes->add_to(*w->router);
     w->account_routes = std::make_unique<web::AccountRoutes>(*w->accounts, *w->cart, *w->shoppers, *w->views);

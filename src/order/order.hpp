@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,28 +12,14 @@
 #include "core/expected.hpp"
 #include "core/task.hpp"
 #include "db/database.hpp"
+#include "order/repository.hpp"
 #include "session/session.hpp"
 
-namespace mc::db {
-class Cluster;
-}
 namespace mc::catalog {
 class CatalogService;
 }
 
 namespace mc::order {
-
-struct Address {
-  std::int64_t id = 0;
-  std::string recipient;
-  std::string line1;
-  std::string line2;
-  std::string city;
-  std::string postal_code;
-  std::string country = "KR";  // ISO 3166-1 alpha-2
-  std::string phone;
-  bool is_default = false;
-};
 
 struct Error {
   enum class Code { kInvalidInput, kNotFound, kEmptyCart, kInsufficientStock };
@@ -41,8 +28,6 @@ struct Error {
   std::string field;  // kInvalidInput
   std::string sku;    // kInsufficientStock: the first line that cannot be filled
   int available = 0;  // kInsufficientStock: how many there are
-  int status() const;
-  std::string_view api_code() const;  // invalid_input, not_found, empty_cart, insufficient_stock
 };
 
 // Field rules: recipient 1..100 characters, line1 1..200, line2 ..200, city 1..100, postal code 1..20 of
@@ -63,9 +48,11 @@ struct Placed {
   db::Lsn written = 0;        // created: the primary's WAL position right after the order
 };
 
+// Addresses and checkout over their storage (make_pg_repository), which it owns: nothing else uses it.
 class OrderService {
  public:
-  OrderService(db::Cluster& db, session::SessionStore& sessions, catalog::CatalogService& catalog);
+  OrderService(std::unique_ptr<OrderRepository> repository, session::SessionStore& sessions,
+               catalog::CatalogService& catalog);
 
   // Reads of a shopper's own data: on a replica, unless the shopper wrote since `after` (a WAL position
   // from their last write; 0: none recent) and no replica has replayed that far — then on the primary.
@@ -74,17 +61,15 @@ class OrderService {
   Task<Expected<Address, Error>> update_address(std::int64_t user_id, std::int64_t id, Address a);
   Task<bool> delete_address(std::int64_t user_id, std::int64_t id);
 
-  // Checkout of the session's cart: one transaction on the primary (db function place_order), then the
-  // cart is cleared and the product documents whose stock changed leave the cache.
+  // Checkout of the session's cart: one transaction on the primary (OrderRepository::place_order), then
+  // the cart is cleared and the product documents whose stock changed leave the cache.
   Task<Expected<Placed, Error>> checkout(session::Session& s, std::int64_t address_id, std::string key);
 
   Task<std::vector<boost::json::object>> orders(std::int64_t user_id, db::Lsn after = 0);
   Task<std::optional<boost::json::object>> order(std::int64_t user_id, std::int64_t id, db::Lsn after = 0);
 
  private:
-  Task<void> make_default(std::int64_t user_id, std::int64_t id);
-
-  db::Cluster& db_;
+  std::unique_ptr<OrderRepository> repository_;
   session::SessionStore& sessions_;
   catalog::CatalogService& catalog_;
 };

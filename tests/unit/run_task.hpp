@@ -19,10 +19,9 @@ T run(Task<T> task) {
   boost::asio::io_context io;
   std::optional<T> result;
   std::exception_ptr error;
-  boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T value) {
-    error = e;
-    if (!e) result.emplace(std::move(value));
-  });
+  // The result is kept by a wrapper, so T need not be default-constructible (e.g. Expected<T, E>).
+  auto keep = [&result](Task<T> t) -> Task<void> { result.emplace(co_await std::move(t)); };
+  boost::asio::co_spawn(io, keep(std::move(task)), [&](std::exception_ptr e) { error = e; });
   io.run();
   if (error) std::rethrow_exception(error);
   return std::move(*result);

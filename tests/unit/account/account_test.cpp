@@ -6,8 +6,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include "fakes/account_repository.hpp"
+#include "fakes/login_limiter.hpp"
+#include "unit/run_task.hpp"
+
 namespace mc::account {
 namespace {
+
+using mc::testing::run;
 
 Registration valid() { return Registration{"kim@example.com", "correct horse", "김민지"}; }
 
@@ -21,8 +27,7 @@ TEST(Registration, EmailsMustLookLikeEmails) {
     auto e = validate(r);
     ASSERT_TRUE(e) << bad;
     EXPECT_EQ(e->field, "email") << bad;
-    EXPECT_EQ(e->status(), 422);
-    EXPECT_EQ(e->api_code(), "invalid_input");
+    EXPECT_EQ(e->code, Error::Code::kInvalidInput);
   }
   auto r = valid();
   r.email = std::string(250, 'a') + "@b.co";
@@ -54,14 +59,6 @@ TEST(Registration, NamesCountCharactersNotBytes) {
 
 TEST(Registration, EmailsAreTrimmed) { EXPECT_EQ(normalize_email("  Kim@Example.com \t"), "Kim@Example.com"); }
 
-TEST(Errors, MapToTheApiCodes) {
-  EXPECT_EQ((Error{Error::Code::kEmailTaken, "", ""}.status()), 409);
-  EXPECT_EQ((Error{Error::Code::kEmailTaken, "", ""}.api_code()), "email_taken");
-  EXPECT_EQ((Error{Error::Code::kInvalidCredentials, "", ""}.status()), 401);
-  EXPECT_EQ((Error{Error::Code::kTooManyAttempts, "", ""}.api_code()), "too_many_attempts");
-  EXPECT_EQ((Error{Error::Code::kTooManyAttempts, "", ""}.status()), 429);
-}
-
 TEST(Passwords, Argon2idHashesVerifyOnlyTheirOwnPassword) {
   boost::asio::io_context io;
   auto hashed = boost::asio::co_spawn(io, hash_password("correct horse"), boost::asio::use_future);
@@ -75,6 +72,78 @@ TEST(Passwords, Argon2idHashesVerifyOnlyTheirOwnPassword) {
   io.run();
   EXPECT_TRUE(good.get());
   EXPECT_FALSE(bad.get());
+}
+
+// AccountService over fakes: what it stores, and how it consults the login limits.
+class AccountServiceTest : public ::testing::Test {
+ protected:
+  User registered() {
+    auto user = run(service_.register_user(valid()));
+    EXPECT_TRUE(user);
+    return *user;
+  }
+  Expected<User, Error> log_in(std::string email, std::string password, std::string client = "10.0.0.1") {
+    return run(service_.authenticate(std::move(email), std::move(password), std::move(client)));
+  }
+
+  std::unique_ptr<fakes::AccountRepository> owned_users_ = std::make_unique<fakes::AccountRepository>();
+  fakes::AccountRepository& users_ = *owned_users_;
+  std::unique_ptr<fakes::LoginLimiter> owned_limiter_ = std::make_unique<fakes::LoginLimiter>();
+  fakes::LoginLimiter& limiter_ = *owned_limiter_;
+  AccountService service_{std::move(owned_users_), std::move(owned_limiter_)};
+};
+
+TEST_F(AccountServiceTest, ARegistrationKeepsOnlyAHashAndLogsInWithAnyCapitalisation) {
+  auto r = valid();
+  r.email = "  Kim@Example.com ";
+  auto user = run(service_.register_user(r));
+  ASSERT_TRUE(user) << user.error().message;
+  EXPECT_EQ(user->email, "Kim@Example.com");
+  EXPECT_TRUE(users_.users.at(user->id).password_hash.starts_with("$argon2id$"));
+  auto in = log_in("KIM@example.com", "correct horse");
+  ASSERT_TRUE(in) << in.error().message;
+  EXPECT_EQ(in->id, user->id);
+  EXPECT_EQ(in->name, "김민지");
+  EXPECT_EQ(run(service_.find(user->id))->email, "Kim@Example.com");
+}
+
+TEST_F(AccountServiceTest, AnInvalidOrTakenRegistrationWritesNothing) {
+  auto bad = valid();
+  bad.password = "short";
+  EXPECT_EQ(run(service_.register_user(bad)).error().field, "password");
+  EXPECT_EQ(users_.writes, 0);
+  registered();
+  auto again = valid();
+  again.email = "KIM@example.com";
+  auto taken = run(service_.register_user(again));
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().code, Error::Code::kEmailTaken);
+  EXPECT_EQ(taken.error().field, "email");
+  EXPECT_EQ(users_.writes, 1);
+}
+
+TEST_F(AccountServiceTest, FailuresCountAgainstTheAccountWhateverItsCaseAndALoginForgetsThem) {
+  registered();
+  EXPECT_EQ(log_in("KIM@example.com", "wrong horse").error().code, Error::Code::kInvalidCredentials);
+  EXPECT_EQ(log_in("nobody@example.com", "wrong horse").error().code, Error::Code::kInvalidCredentials);
+  EXPECT_EQ(limiter_.account_failures.at("kim@example.com"), 1);
+  EXPECT_EQ(limiter_.account_failures.at("nobody@example.com"), 1) << "unknown emails are limited alike";
+  ASSERT_TRUE(log_in("kim@example.com", "correct horse"));
+  EXPECT_FALSE(limiter_.account_failures.contains("kim@example.com"));
+  EXPECT_EQ(limiter_.client_attempts.at("10.0.0.1"), 3) << "every attempt counts for the client";
+}
+
+TEST_F(AccountServiceTest, ALockedAccountOrABusyClientWaitsEvenWithTheRightPassword) {
+  registered();
+  limiter_.account_failures["kim@example.com"] = kAccountAttempts;
+  auto locked = log_in("Kim@example.com", "correct horse");
+  ASSERT_FALSE(locked);
+  EXPECT_EQ(locked.error().code, Error::Code::kTooManyAttempts);
+  EXPECT_EQ(limiter_.account_failures.at("kim@example.com"), kAccountAttempts) << "a refused attempt is no failure";
+  limiter_.account_failures.clear();
+  limiter_.client_attempts["10.0.0.9"] = kClientAttempts;
+  EXPECT_EQ(log_in("kim@example.com", "correct horse", "10.0.0.9").error().code, Error::Code::kTooManyAttempts);
+  EXPECT_TRUE(log_in("kim@example.com", "correct horse", "10.0.0.10")) << "another client is not limited";
 }
 
 }  // namespace

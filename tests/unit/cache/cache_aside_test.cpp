@@ -4,15 +4,14 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <map>
 #include <set>
 #include <stdexcept>
 
 #include "core/metrics.hpp"
+#include "fakes/cache_store.hpp"
 
 namespace mc::cache {
 namespace {
@@ -20,45 +19,14 @@ namespace {
 namespace net = boost::asio;
 using namespace std::chrono_literals;
 
-// An in-memory store whose reads and writes each take a turn of the event loop, like a network round trip.
-class SlowMemoryStore final : public Store {
- public:
-  std::map<std::string, std::string> values;
-  std::map<std::string, std::chrono::milliseconds> ttls;
-  bool up = true;
-  int gets = 0;
-
-  Task<std::optional<std::string>> get(std::string key) override {
-    ++gets;
-    co_await net::post(net::use_awaitable);
-    if (!up) co_return std::nullopt;
-    auto it = values.find(key);
-    if (it == values.end()) co_return std::nullopt;
-    co_return it->second;
-  }
-  Task<void> set(std::string key, std::string value, std::chrono::milliseconds ttl) override {
-    co_await net::post(net::use_awaitable);
-    if (!up) co_return;
-    ttls[key] = ttl;
-    values[key] = std::move(value);
-  }
-  Task<void> del(std::vector<std::string> keys) override {
-    for (const auto& k : keys) values.erase(k);
-    co_return;
-  }
-  Task<std::int64_t> get_counter(std::string key) override { co_return counters[key]; }
-  Task<std::int64_t> incr(std::string key) override { co_return ++counters[key]; }
-  bool available() const override { return up; }
-
-  std::map<std::string, std::int64_t> counters;
-};
-
 std::uint64_t count(std::string_view result) {
   return metrics::registry().counter("myclothes_cache_requests_total", {{"result", std::string(result)}}).value();
 }
 
 class CacheAsideTest : public ::testing::Test {
  protected:
+  CacheAsideTest() { store_.round_trips = true; }
+
   // A loader that takes `delay` of (fake) database time and counts its calls.
   Loader loader(std::string value, bool found = true, std::chrono::milliseconds delay = 5ms) {
     return [this, value, found, delay]() -> Task<Loaded> {
@@ -91,7 +59,7 @@ class CacheAsideTest : public ::testing::Test {
   }
 
   net::io_context io_;
-  SlowMemoryStore store_;
+  fakes::CacheStore store_;
   CacheAside cache_{store_, 0.1};
   int loads_ = 0;
 };

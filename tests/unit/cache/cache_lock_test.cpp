@@ -8,76 +8,16 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <map>
 
 #include "cache/cache.hpp"
 #include "core/metrics.hpp"
+#include "fakes/cache_store.hpp"
 
 namespace mc::cache {
 namespace {
 
 namespace net = boost::asio;
 using namespace std::chrono_literals;
-
-// An in-memory store with locks; every operation takes a turn of the event loop, like a round trip.
-class SharedStore final : public Store {
- public:
-  std::map<std::string, std::string> values;
-  std::map<std::string, std::int64_t> counters;
-  bool up = true;
-  bool fail_get_many = false;
-  int try_locks = 0;
-  int unlocks = 0;
-
-  Task<std::optional<std::string>> get(std::string key) override {
-    co_await net::post(net::use_awaitable);
-    if (!up) co_return std::nullopt;
-    auto it = values.find(key);
-    if (it == values.end()) co_return std::nullopt;
-    co_return it->second;
-  }
-  Task<void> set(std::string key, std::string value, std::chrono::milliseconds) override {
-    co_await net::post(net::use_awaitable);
-    if (up) values[key] = std::move(value);
-  }
-  Task<void> del(std::vector<std::string> keys) override {
-    co_await net::post(net::use_awaitable);
-    for (const auto& k : keys) values.erase(k);
-  }
-  Task<std::int64_t> get_counter(std::string key) override {
-    co_await net::post(net::use_awaitable);
-    co_return counters[key];
-  }
-  Task<std::int64_t> incr(std::string key) override {
-    co_await net::post(net::use_awaitable);
-    co_return ++counters[key];
-  }
-  bool available() const override { return up; }
-
-  Task<std::optional<std::vector<std::optional<std::string>>>> get_many(std::vector<std::string> keys) override {
-    co_await net::post(net::use_awaitable);
-    if (!up || fail_get_many) co_return std::nullopt;
-    std::vector<std::optional<std::string>> out;
-    for (const auto& k : keys) {
-      auto it = values.find(k);
-      out.push_back(it == values.end() ? std::nullopt : std::optional<std::string>(it->second));
-    }
-    co_return out;
-  }
-  Task<LockResult> try_lock(std::string key, std::string token, std::chrono::milliseconds) override {
-    ++try_locks;
-    co_await net::post(net::use_awaitable);
-    if (!up) co_return LockResult::kUnavailable;
-    if (values.contains(key)) co_return LockResult::kBusy;
-    values[key] = std::move(token);
-    co_return LockResult::kAcquired;
-  }
-  Task<void> unlock(std::string key, std::string token) override {
-    ++unlocks;
-    co_await net::post(net::use_awaitable);
-    if (auto it = values.find(key); it != values.end() && it->second == token) values.erase(it);
-  }
-};
 
 std::uint64_t count(std::string_view result) {
   return metrics::registry().counter("myclothes_cache_requests_total", {{"result", std::string(result)}}).value();
@@ -88,6 +28,8 @@ std::uint64_t lock_outcome(std::string_view outcome) {
 
 class CacheLockTest : public ::testing::Test {
  protected:
+  CacheLockTest() { store_.round_trips = true; }
+
   // A loader that takes `delay` of (fake) database time and counts its calls.
   Loader loader(std::string value, std::chrono::milliseconds delay = 30ms, bool found = true) {
     return [this, value, delay, found]() -> Task<Loaded> {
@@ -123,7 +65,7 @@ class CacheLockTest : public ::testing::Test {
   }
 
   net::io_context io_;
-  SharedStore store_;
+  fakes::CacheStore store_;
   CacheAside a_{store_, 0.1, 500ms};
   CacheAside b_{store_, 0.1, 500ms};
   int loads_ = 0;

@@ -2,19 +2,17 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
-#include <map>
 
 #include "cache/cache.hpp"
 #include "catalog/service.hpp"
+#include "fakes/catalog_repository.hpp"
+#include "unit/run_task.hpp"
 
 namespace mc::cart {
 namespace {
 
-namespace net = boost::asio;
+using mc::testing::run;
 
 TEST(Sku, NamesItsProduct) {
   EXPECT_EQ(product_id_of("P42-BLACK-M"), 42);
@@ -37,56 +35,11 @@ TEST(Quantity, IsOneToNinetyNineAndZeroOnlyToRemove) {
   EXPECT_FALSE(valid_quantity(-1, true));
 }
 
-// One product, 42, in black M (stock 3) and black L (sold out).
-class OneProduct final : public catalog::CatalogRepository {
- public:
-  std::int64_t price = 129000;
-  int stock_m = 3;
-  using Categories = catalog::FromDb<std::vector<catalog::Category>>;
-  using MaybeProduct = catalog::FromDb<std::optional<catalog::Product>>;
-  using MaybeId = catalog::FromDb<std::optional<std::int64_t>>;
-  Task<Categories> categories() override { co_return Categories{{}, "primary"}; }
-  Task<MaybeProduct> product(std::int64_t id) override {
-    if (id != 42) co_return MaybeProduct{std::nullopt, "primary"};
-    catalog::Product p;
-    p.id = 42;
-    p.slug = "flight-jacket-42";
-    p.name = {"항공 점퍼", "Flight Jacket"};
-    p.category = "outerwear";
-    p.price = price;
-    p.variants = {{"P42-BLACK-M", "M", "black", stock_m}, {"P42-BLACK-L", "L", "black", 0}};
-    co_return MaybeProduct{p, "primary"};
-  }
-  Task<MaybeId> product_id_by_slug(std::string) override { co_return MaybeId{std::nullopt, "primary"}; }
-  Task<catalog::FromDb<catalog::Listing>> list(catalog::ListingQuery) override {
-    co_return catalog::FromDb<catalog::Listing>{{}, "primary"};
-  }
-};
-
 class CartServiceTest : public ::testing::Test {
  protected:
-  template <class T>
-  T run(Task<T> task) {
-    std::optional<T> out;
-    auto wrapper = [&out](Task<T> t) -> Task<void> { out.emplace(co_await std::move(t)); };
-    auto f = net::co_spawn(io_, wrapper(std::move(task)), net::use_future);
-    io_.restart();
-    io_.run();
-    f.get();
-    return std::move(*out);
-  }
-
-  void run(Task<void> task) {
-    auto f = net::co_spawn(io_, std::move(task), net::use_future);
-    io_.restart();
-    io_.run();
-    f.get();
-  }
-
-  net::io_context io_;
   std::unique_ptr<cache::Store> store_ = cache::make_null_store();
   cache::CacheAside cache_{*store_, 0.1};
-  OneProduct repo_;
+  fakes::CatalogRepository repo_;  // product 42: black M (3 in stock), black L (sold out)
   catalog::CatalogService catalog_{repo_, cache_, CacheConfig{}};
   // The store of mode sticky: the same rules as the Redis store, in memory.
   std::shared_ptr<session::SessionStore> sessions_ = session::make_memory_store();
@@ -103,7 +56,7 @@ TEST_F(CartServiceTest, AddingTheSameSkuAddsQuantitiesAndPricesComeFromTheCatalo
   EXPECT_EQ(c->items[0].unit_price, 129000);
   EXPECT_EQ(c->count, 2);
   EXPECT_EQ(c->total, 258000);
-  repo_.price = 99000;  // a new price shows in the cart at once (no cache here)
+  repo_.products.at(42).price = 99000;  // a new price shows in the cart at once (no cache here)
   auto later = run(cart_.view(&s_));
   EXPECT_EQ(later.total, 198000);
 }
@@ -151,7 +104,7 @@ TEST_F(CartServiceTest, SettingZeroRemovesTheLine) {
 
 TEST_F(CartServiceTest, ALineThatSoldOutWhileInTheCartIsMarkedNotDropped) {
   ASSERT_TRUE(run(cart_.add(s_, "P42-BLACK-M", 3)));
-  repo_.stock_m = 1;
+  repo_.products.at(42).variants.at(0).stock = 1;  // black M
   auto c = run(cart_.view(&s_));
   ASSERT_EQ(c.items.size(), 1u);
   EXPECT_FALSE(c.items[0].available);

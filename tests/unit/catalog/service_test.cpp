@@ -8,110 +8,15 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
-#include <map>
 
 #include "cache/cache.hpp"
+#include "fakes/cache_store.hpp"
+#include "fakes/catalog_repository.hpp"
 
 namespace mc::catalog {
 namespace {
 
 namespace net = boost::asio;
-
-// An in-memory cache store: enough to watch what the service caches and invalidates.
-class MemoryStore final : public cache::Store {
- public:
-  std::map<std::string, std::string> values;
-  std::map<std::string, std::int64_t> counters;
-
-  Task<std::optional<std::string>> get(std::string key) override {
-    if (auto c = counters.find(key); c != counters.end()) co_return std::to_string(c->second);  // as in Redis
-    auto it = values.find(key);
-    if (it == values.end()) co_return std::nullopt;
-    co_return it->second;
-  }
-  Task<void> set(std::string key, std::string value, std::chrono::milliseconds) override {
-    values[key] = std::move(value);
-    co_return;
-  }
-  Task<void> del(std::vector<std::string> keys) override {
-    for (const auto& k : keys) values.erase(k);
-    co_return;
-  }
-  Task<std::int64_t> get_counter(std::string key) override { co_return counters[key]; }
-  Task<std::int64_t> incr(std::string key) override { co_return ++counters[key]; }
-  bool available() const override { return true; }
-};
-
-class FakeRepository final : public CatalogRepository {
- public:
-  int product_loads = 0;
-  int list_loads = 0;
-  int slug_loads = 0;
-  std::int64_t price = 129000;
-  db::Lsn next_lsn = 0x16B374D848;  // the position the next write reports
-  db::Lsn product_read_after = 0;   // what the last product_after / list_after was asked to see
-  db::Lsn list_read_after = 0;
-  int writes = 0;
-
-  Task<FromDb<std::optional<Product>>> product_after(std::int64_t id, db::Lsn after) override {
-    product_read_after = after;
-    return product(id);
-  }
-  Task<FromDb<Listing>> list_after(ListingQuery q, db::Lsn after) override {
-    list_read_after = after;
-    return list(std::move(q));
-  }
-  Task<ProductWrite> update_product(std::int64_t id, ProductChange change) override {
-    ProductWrite w;
-    if (id != 42) co_return w;
-    for (const auto& s : change.stock) {
-      if (!s.sku.starts_with("P42-")) {
-        w.outcome = ProductWrite::Outcome::kForeignSku;
-        w.sku = s.sku;
-        co_return w;
-      }
-    }
-    ++writes;
-    if (change.price) price = *change.price;
-    w.outcome = ProductWrite::Outcome::kUpdated;
-    w.lsn = next_lsn;
-    const int loads = product_loads;
-    w.product = (co_await product(42)).value;  // as "the primary" has it now
-    product_loads = loads;                     // (not a cache load)
-    co_return w;
-  }
-
-  Task<FromDb<std::vector<Category>>> categories() override {
-    co_return FromDb<std::vector<Category>>{{Category{"outerwear", {"아우터", "Outerwear"}, 1}}, "replica"};
-  }
-  Task<FromDb<std::optional<Product>>> product(std::int64_t id) override {
-    ++product_loads;
-    if (id != 42) co_return FromDb<std::optional<Product>>{std::nullopt, "replica"};
-    Product p;
-    p.id = 42;
-    p.slug = "flight-jacket-42";
-    p.name = {"항공 점퍼", "Flight Jacket"};
-    p.category = "outerwear";
-    p.price = price;
-    p.variants = {{"P42-BLACK-M", "M", "black", 3}};
-    co_return FromDb<std::optional<Product>>{p, "replica"};
-  }
-  Task<FromDb<std::optional<std::int64_t>>> product_id_by_slug(std::string slug) override {
-    ++slug_loads;
-    if (slug == "flight-jacket-42") co_return FromDb<std::optional<std::int64_t>>{42, "replica"};
-    co_return FromDb<std::optional<std::int64_t>>{std::nullopt, "replica"};
-  }
-  Task<FromDb<Listing>> list(ListingQuery q) override {
-    ++list_loads;
-    Listing l;
-    l.total = 1;
-    l.page = q.page;
-    l.per_page = q.per_page;
-    l.items.push_back(
-        ProductSummary{42, "flight-jacket-42", {"항공 점퍼", "Flight Jacket"}, "outerwear", price, {"black"}, true});
-    co_return FromDb<Listing>{l, "replica"};
-  }
-};
 
 class CatalogServiceTest : public ::testing::Test {
  protected:
@@ -124,9 +29,9 @@ class CatalogServiceTest : public ::testing::Test {
   }
 
   net::io_context io_;
-  MemoryStore store_;
+  fakes::CacheStore store_;
   cache::CacheAside cache_{store_, 0.1};
-  FakeRepository repo_;
+  fakes::CatalogRepository repo_;
   CatalogService service_{repo_, cache_, CacheConfig{}};
 };
 
@@ -164,7 +69,7 @@ TEST_F(CatalogServiceTest, InvalidationDropsTheProductAndEveryListing) {
   run(service_.list(q));
   EXPECT_TRUE(run(service_.list(q)).hit);
   run(service_.product(42));
-  repo_.price = 99000;
+  repo_.products.at(42).price = 99000;
   run(service_.invalidate_product(42));
   auto product = run(service_.product(42));
   EXPECT_FALSE(product.hit);
@@ -194,7 +99,7 @@ TEST_F(CatalogServiceTest, TheNavigationsCategoriesAreHeldInTheThreadBriefly) {
 
 TEST_F(CatalogServiceTest, AHeldSlugStillReadsTheCurrentProduct) {
   run(service_.product_by_slug("flight-jacket-42"));
-  repo_.price = 99000;
+  repo_.products.at(42).price = 99000;
   run(service_.invalidate_product(42));
   auto page = run(service_.product_by_slug("flight-jacket-42"));
   ASSERT_TRUE(page.found);
@@ -273,7 +178,7 @@ TEST(CatalogServiceWithoutCache, EveryReadGoesToTheDatabaseAndNothingIsHeld) {
   };
   auto store = cache::make_null_store();
   cache::CacheAside cache{*store, 0.1};
-  FakeRepository repo;
+  fakes::CatalogRepository repo;
   CacheConfig config;
   config.enabled = false;
   CatalogService service{repo, cache, config};
