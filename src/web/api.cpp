@@ -12,7 +12,8 @@
 namespace mc::web {
 namespace {
 
-http::Response catalog_json(const catalog::Served& s) {
+template <class T>
+http::Response catalog_json(const catalog::Served<T>& s) {
   auto r = http::Response::json(200, s.body);
   detail::Provenance p;
   p.add(s);
@@ -38,7 +39,7 @@ void add_api_routes(http::Router& router, const Site& site) {
     auto query = catalog::parse_listing_query([&](std::string_view n) { return req.query_param(n); }, 24);
     if (!query) co_return http::Response::error(400, "invalid_query", query.error().message);
     try {
-      co_return catalog_json(co_await catalog->list(*query));
+      co_return catalog_json(co_await catalog->list(*query, catalog::Need::kText));
     } catch (const db::Error& e) {
       spdlog::warn("products: {}", e.what());
     }
@@ -49,7 +50,7 @@ void add_api_routes(http::Router& router, const Site& site) {
     const auto id = detail::parse_id(req.path_params[0]);
     if (!id) co_return http::Response::error(404, "product_not_found", "There is no product with that id.");
     try {
-      auto s = co_await catalog->product(*id);
+      auto s = co_await catalog->product(*id, catalog::Need::kText);
       if (!s.found) {
         auto r = http::Response::error(404, "product_not_found", "There is no product with that id.");
         detail::Provenance p;

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "catalog/json.hpp"
+#include "catalog/json.hpp"  // image_url
 #include "catalog/palette.hpp"
 #include "catalog/query.hpp"
 #include "catalog/service.hpp"
@@ -81,11 +81,7 @@ class PageContext {
     co_await load_shopper();
     auto s = co_await site_.catalog->categories();
     use(s);
-    if (site_.memo) {
-      if (const auto* c = site_.memo->categories(s.body)) categories_ = *c;
-    } else if (auto c = catalog::categories_from_json(s.body)) {
-      categories_ = std::move(*c);
-    }
+    if (s.doc) categories_ = std::move(s.doc);
   }
 
   // The session (if the shopper has one) and its cart's size. A session store that cannot answer costs
@@ -112,7 +108,8 @@ class PageContext {
 
   // Every catalog document a page is made from passes through here: for X-Cache / X-DB, and as the
   // identity of the page in the memo.
-  void use(const catalog::Served& s) {
+  template <class T>
+  void use(const catalog::Served<T>& s) {
     provenance_.add(s);
     sources_.push_back(s.body);
   }
@@ -124,10 +121,14 @@ class PageContext {
     std::vector<std::string_view> views(sources_.begin(), sources_.end());
     return site_.memo->find(memo_key_, views);
   }
-  const std::vector<catalog::Category>& categories() const { return categories_; }
+  const std::vector<catalog::Category>& categories() const {
+    static const std::vector<catalog::Category> none;
+    return categories_ ? *categories_ : none;
+  }
   const catalog::Category* category(std::string_view slug) const {
-    auto it = std::find_if(categories_.begin(), categories_.end(), [&](const auto& c) { return c.slug == slug; });
-    return it == categories_.end() ? nullptr : &*it;
+    const auto& all = categories();
+    auto it = std::find_if(all.begin(), all.end(), [&](const auto& c) { return c.slug == slug; });
+    return it == all.end() ? nullptr : &*it;
   }
   std::string category_name(std::string_view slug) const {
     const auto* c = category(slug);
@@ -182,7 +183,7 @@ class PageContext {
   http::Response render(int status, std::string_view page, std::string title, const json::object& context,
                         std::string_view active_category = {}, std::string_view search_text = {}) {
     json::array nav;
-    for (const auto& c : categories_) {
+    for (const auto& c : categories()) {
       nav.emplace_back(json::object{{"slug", c.slug},
                                     {"name", pick(lang(), c.name)},
                                     {"url", "/c/" + c.slug},
@@ -238,7 +239,7 @@ class PageContext {
   LangChoice choice_;
   QueryPairs pairs_;
   Provenance provenance_;
-  std::vector<catalog::Category> categories_;
+  std::shared_ptr<const std::vector<catalog::Category>> categories_;  // the catalog's document, shared
   std::vector<std::string> sources_;
   std::string memo_key_;
   std::optional<session::Session> session_;
