@@ -7,7 +7,6 @@
 #include <charconv>
 #include <map>
 
-#include "catalog/json.hpp"
 #include "catalog/service.hpp"
 
 namespace mc::cart {
@@ -56,12 +55,9 @@ Error too_large() {
 CartService::CartService(session::SessionStore& sessions, catalog::CatalogService& catalog, std::size_t max_lines)
     : sessions_(sessions), catalog_(catalog), max_lines_(max_lines) {}
 
-Task<std::optional<catalog::Product>> CartService::product(std::int64_t id) {
+Task<std::shared_ptr<const catalog::Product>> CartService::product(std::int64_t id) {
   auto served = co_await catalog_.product(id);
-  if (!served.found) co_return std::nullopt;
-  auto p = catalog::product_from_json(served.body);
-  if (!p) co_return std::nullopt;
-  co_return std::move(*p);
+  co_return std::move(served.doc);  // null when not found (or its cached text was malformed)
 }
 
 Task<std::optional<catalog::Variant>> CartService::find_variant(const std::string& sku) {
@@ -78,12 +74,11 @@ Task<std::optional<catalog::Variant>> CartService::find_variant(const std::strin
 Task<Cart> CartService::view(const session::Session* session) {
   if (session == nullptr) co_return Cart{};
   auto lines = co_await sessions_.cart(*session);
-  std::map<std::int64_t, std::optional<catalog::Product>> none;
+  Products none;
   co_return co_await view_of(std::move(lines), std::move(none));
 }
 
-Task<Cart> CartService::view_of(std::vector<session::CartLine> lines,
-                                std::map<std::int64_t, std::optional<catalog::Product>> products) {
+Task<Cart> CartService::view_of(std::vector<session::CartLine> lines, Products products) {
   Cart cart;
   std::sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.sku < b.sku; });
   for (const auto& line : lines) {
@@ -133,12 +128,12 @@ Task<Expected<Cart, Error>> CartService::add(session::Session& session, std::str
         Error{Error::Code::kInvalidQuantity, fmt::format("qty must be an integer from 1 to {}", kMaxLineQty)});
   }
   const auto id = product_id_of(sku);
-  std::optional<catalog::Product> p;
+  std::shared_ptr<const catalog::Product> p;
   if (id) p = co_await product(*id);
-  std::optional<catalog::Variant> variant;
+  const catalog::Variant* variant = nullptr;
   if (p) {
     for (const auto& v : p->variants) {
-      if (v.sku == sku) variant = v;
+      if (v.sku == sku) variant = &v;
     }
   }
   if (!variant) co_return Unexpected(Error{Error::Code::kUnknownSku, fmt::format("no product has the SKU {}", sku)});
@@ -157,7 +152,7 @@ Task<Expected<Cart, Error>> CartService::add(session::Session& session, std::str
         Error{Error::Code::kInsufficientStock,
               fmt::format("only {} of {} can be in the cart ({} already there)", limit, sku, added.qty)});
   }
-  std::map<std::int64_t, std::optional<catalog::Product>> known;
+  Products known;
   known.emplace(*id, std::move(p));
   co_return co_await view_of(std::move(added.cart), std::move(known));
 }

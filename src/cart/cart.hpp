@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -74,10 +75,11 @@ class CartService {
   Task<void> merge_into_user(session::Session& guest, std::int64_t user_id);
 
  private:
-  Task<std::optional<catalog::Product>> product(std::int64_t id);
+  using Products = std::map<std::int64_t, std::shared_ptr<const catalog::Product>>;
+  // The catalog's typed document (shared with the catalog's memo; null: no such product).
+  Task<std::shared_ptr<const catalog::Product>> product(std::int64_t id);
   // The cart view of `lines`, with products already read in this request reused.
-  Task<Cart> view_of(std::vector<session::CartLine> lines,
-                     std::map<std::int64_t, std::optional<catalog::Product>> products);
+  Task<Cart> view_of(std::vector<session::CartLine> lines, Products products);
   Task<std::optional<catalog::Variant>> find_variant(const std::string& sku);
 
   session::SessionStore& sessions_;

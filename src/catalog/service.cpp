@@ -1,9 +1,9 @@
 #include "catalog/service.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
-
 #include <charconv>
 
 #include "cache/cache.hpp"
@@ -16,9 +16,44 @@ namespace {
 
 constexpr std::string_view kVersionKey = "mc:catalog:version";
 constexpr std::string_view kPositionKey = "mc:catalog:lsn";
+constexpr std::string_view kCategoriesDoc = "mc:categories";  // the categories' entry in their ParsedMemo
 
-Served served(cache::Fetched f) {
-  return Served{std::move(f.value), f.found, f.hit, f.hit ? std::string("none") : std::move(f.origin)};
+// The text of `f` and where it came from, without the typed document.
+template <class T>
+Served<T> origin_of(cache::Fetched f) {
+  Served<T> s;
+  s.body = std::move(f.value);
+  s.found = f.found;
+  s.hit = f.hit;
+  s.db = f.hit ? std::string("none") : std::move(f.origin);
+  return s;
+}
+
+// The text of `f` with its typed document (when `need` asks for it): the one remembered for `doc_key` if it was
+// made from this very text, else parsed from it once and remembered.
+template <class T, class Parse>
+Served<T> served(cache::Fetched f, cache::ParsedMemo<T>& memo, std::string_view doc_key, Need need, Parse parse) {
+  auto s = origin_of<T>(std::move(f));
+  if (!s.found || need != Need::kDocument) return s;
+  s.doc = memo.find(doc_key, s.body);
+  if (s.doc) return s;
+  auto parsed = parse(s.body);
+  if (!parsed) {
+    spdlog::warn("{}: {}", doc_key, parsed.error());
+    return s;
+  }
+  s.doc = std::make_shared<const T>(std::move(*parsed));
+  memo.remember(doc_key, s.body, s.doc);
+  return s;
+}
+
+// A document made from a row: remembered with its text, which is serialized this once (and cached).
+template <class T>
+std::string made(cache::ParsedMemo<T>& memo, std::string_view doc_key, T value) {
+  auto doc = std::make_shared<const T>(std::move(value));
+  std::string text = to_json(*doc);
+  memo.remember(doc_key, text, std::move(doc));
+  return text;
 }
 
 // Positions are stored as 16 upper-case hex digits, so the store can compare them as text.
@@ -72,34 +107,42 @@ cache::Guard guard_of(std::int64_t version) { return cache::Guard{std::string(kV
 
 // GCC 12 miscompiles temporaries with non-trivial destructors inside a co_await expression (a lambda
 // capturing a string is destroyed twice), so keys and loaders are named locals throughout.
-Task<Served> CatalogService::categories() {
+Task<Served<std::vector<Category>>> CatalogService::categories() {
   const auto now = std::chrono::steady_clock::now();
-  if (hold_ && categories_ && now < categories_->until) co_return Served{categories_->body, true, true, "none"};
+  if (hold_ && categories_ && now < categories_->until) {
+    auto held = categories_->served;
+    held.hit = true;
+    held.db = "none";
+    co_return held;
+  }
   const Position at = co_await position();
   std::string key = fmt::format("mc:categories:{}", at.version);
   cache::Loader load = [this, at]() -> Task<cache::Loaded> {
     auto r = co_await repository_.categories_after(at.lsn);
-    co_return cache::Loaded{to_json(r.value), r.served_by, true, guard_of(at.version)};
+    co_return cache::Loaded{made(categories_parsed_, kCategoriesDoc, std::move(r.value)), r.served_by, true,
+                            guard_of(at.version)};
   };
   auto f = co_await cache_.get_or_load(std::move(key), config_.listing_ttl, std::move(load));
-  if (hold_ && f.found) categories_ = HeldCategories{f.value, now + kCategoriesHold};
-  co_return served(std::move(f));
+  auto s = served(std::move(f), categories_parsed_, kCategoriesDoc, Need::kDocument, &categories_from_json);
+  if (hold_ && s.doc) categories_ = HeldCategories{s, now + kCategoriesHold};
+  co_return s;
 }
 
-Task<Served> CatalogService::product(std::int64_t id) {
-  std::string key = fmt::format("mc:product:{}", id);
+Task<Served<Product>> CatalogService::product(std::int64_t id, Need need) {
+  const std::string doc_key = fmt::format("mc:product:{}", id);
+  std::string key = doc_key;
   // The position is read only on a miss, so a hit stays one GET.
-  cache::Loader load = [this, id]() -> Task<cache::Loaded> {
+  cache::Loader load = [this, id, doc_key]() -> Task<cache::Loaded> {
     const Position at = co_await position();
     auto r = co_await repository_.product_after(id, at.lsn);
     if (!r.value) co_return cache::Loaded{"", r.served_by, false};
-    co_return cache::Loaded{to_json(*r.value), r.served_by, true, guard_of(at.version)};
+    co_return cache::Loaded{made(products_, doc_key, std::move(*r.value)), r.served_by, true, guard_of(at.version)};
   };
   auto f = co_await cache_.get_or_load(std::move(key), config_.product_ttl, std::move(load));
-  co_return served(std::move(f));
+  co_return served(std::move(f), products_, doc_key, need, &product_from_json);
 }
 
-Task<Served> CatalogService::product_by_slug(std::string slug) {
+Task<Served<Product>> CatalogService::product_by_slug(std::string slug) {
   const auto now = std::chrono::steady_clock::now();
   if (auto held = slugs_.find(slug); held != slugs_.end() && now < held->second.until) {
     auto doc = co_await product(held->second.id);
@@ -113,12 +156,12 @@ Task<Served> CatalogService::product_by_slug(std::string slug) {
     co_return cache::Loaded{std::to_string(*r.value), r.served_by, true};
   };
   auto f = co_await cache_.get_or_load(std::move(key), config_.product_ttl, std::move(load));
-  if (!f.found) co_return served(std::move(f));
+  if (!f.found) co_return origin_of<Product>(std::move(f));
   std::int64_t id = 0;
   const auto* end = f.value.data() + f.value.size();
   if (std::from_chars(f.value.data(), end, id).ptr != end) {
     f.found = false;
-    co_return served(std::move(f));
+    co_return origin_of<Product>(std::move(f));
   }
   if (hold_) {
     if (slugs_.size() >= kSlugEntries) slugs_.clear();
@@ -131,15 +174,16 @@ Task<Served> CatalogService::product_by_slug(std::string slug) {
   co_return doc;
 }
 
-Task<Served> CatalogService::list(const ListingQuery& query) {
+Task<Served<Listing>> CatalogService::list(const ListingQuery& query, Need need) {
   const Position at = co_await position();
-  std::string key = fmt::format("mc:list:{}:{}", at.version, canonical_key(query));
-  cache::Loader load = [this, query, at]() -> Task<cache::Loaded> {
+  const std::string doc_key = canonical_key(query);
+  std::string key = fmt::format("mc:list:{}:{}", at.version, doc_key);
+  cache::Loader load = [this, query, at, doc_key]() -> Task<cache::Loaded> {
     auto r = co_await repository_.list_after(query, at.lsn);
-    co_return cache::Loaded{to_json(r.value), r.served_by, true, guard_of(at.version)};
+    co_return cache::Loaded{made(listings_, doc_key, std::move(r.value)), r.served_by, true, guard_of(at.version)};
   };
   auto f = co_await cache_.get_or_load(std::move(key), config_.listing_ttl, std::move(load));
-  co_return served(std::move(f));
+  co_return served(std::move(f), listings_, doc_key, need, &listing_from_json);
 }
 
 Task<Update> CatalogService::update_product(std::int64_t id, ProductChange change) {
@@ -152,12 +196,13 @@ Task<Update> CatalogService::update_product(std::int64_t id, ProductChange chang
   if (written.outcome != ProductWrite::Outcome::kUpdated || !written.product) co_return out;
   catalog_writes().inc();
   out.outcome = Update::Outcome::kUpdated;
-  out.body = to_json(*written.product);
+  const std::string key = fmt::format("mc:product:{}", id);
+  out.body = made(products_, key, std::move(*written.product));
   categories_.reset();
   last_write_ = std::max(last_write_, written.lsn);
   // Write-through: the document read from the primary replaces the cached one, and the version and the
   // position move with it, so neither this document nor any listing can be refilled from a lagging replica.
-  cache::Publication publication{fmt::format("mc:product:{}", id),
+  cache::Publication publication{key,
                                  out.body,
                                  cache_.jittered(config_.product_ttl),
                                  std::string(kVersionKey),

@@ -2,10 +2,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
+#include "cache/parsed_memo.hpp"
 #include "catalog/model.hpp"
 #include "catalog/repository.hpp"
 #include "core/config.hpp"
@@ -17,13 +21,29 @@ class CacheAside;
 
 namespace mc::catalog {
 
-// A catalog document ready to send (JSON), and where it came from.
+// What a read is for. The JSON API sends the cached text as it is and never needs the object, so its hits
+// stay one GET and a write; pages and the cart work on the typed document.
+enum class Need { kDocument, kText };
+
+// A catalog document, both typed and as the JSON text that is cached and sent, and where it came from.
+template <class T>
 struct Served {
-  std::string body;
+  // Need::kDocument and found: the document, made from the row on a miss, or on a hit taken from the
+  // thread's memo when the cached text is the one it was made from (else parsed once). Null when nothing
+  // was found, only the text was asked for, or the cached text could not be read.
+  std::shared_ptr<const T> doc;
+  std::string body;  // the JSON text, byte for byte as cached (API.md's document)
   bool found = true;
   bool hit = false;         // X-Cache
   std::string db = "none";  // X-DB: primary | replica | none
 };
+
+// The document of a read made with Need::kDocument that found one; throws when its cached text was malformed.
+template <class T>
+const T& document(const Served<T>& s) {
+  if (!s.doc) throw std::runtime_error("malformed catalog document");
+  return *s.doc;
+}
 
 // What an administrator's product change did.
 struct Update {
@@ -58,14 +78,19 @@ struct Update {
 // changes; held for kSlugHold, at most kSlugEntries). Product documents and listings are read from the
 // cache every time, so a price or stock change shows at once. With the cache switched off
 // (cache.enabled = false) nothing is held: every read goes to the database.
+//
+// The typed documents are not parsed back from their text on every hit: each thread remembers the objects
+// it last made, each with the exact text it was made from (cache::ParsedMemo). A hit whose text is that
+// text reuses the object; any other text is parsed (and remembered), so an object never outlives its
+// document. A miss makes the object from the row and serializes it once; a write-through does the same.
 class CatalogService {
  public:
   CatalogService(CatalogRepository& repository, cache::CacheAside& cache, const CacheConfig& config);
 
-  Task<Served> categories();
-  Task<Served> product(std::int64_t id);
-  Task<Served> product_by_slug(std::string slug);
-  Task<Served> list(const ListingQuery& query);
+  Task<Served<std::vector<Category>>> categories();
+  Task<Served<Product>> product(std::int64_t id, Need need = Need::kDocument);
+  Task<Served<Product>> product_by_slug(std::string slug);
+  Task<Served<Listing>> list(const ListingQuery& query, Need need = Need::kDocument);
 
   // An administrator's change: written on the primary, then published to the cache (see above). Throws
   // db::Error when the primary cannot answer.
@@ -88,8 +113,10 @@ class CatalogService {
   static constexpr std::chrono::milliseconds kCategoriesHold{1000};
   static constexpr std::chrono::seconds kSlugHold{60};
   static constexpr std::size_t kSlugEntries = 20000;
+  static constexpr std::size_t kParsedProducts = 4096;
+  static constexpr std::size_t kParsedListings = 512;
   struct HeldCategories {
-    std::string body;
+    Served<std::vector<Category>> served;
     std::chrono::steady_clock::time_point until;
   };
   struct HeldSlug {
@@ -98,6 +125,11 @@ class CatalogService {
   };
   std::optional<HeldCategories> categories_;
   std::unordered_map<std::string, HeldSlug> slugs_;
+  // By document: mc:product:{id}; a listing's canonical query (not its versioned key, so a new version
+  // replaces the entry); one entry for the categories.
+  cache::ParsedMemo<Product> products_{kParsedProducts};
+  cache::ParsedMemo<Listing> listings_{kParsedListings};
+  cache::ParsedMemo<std::vector<Category>> categories_parsed_{1};
 
   CatalogRepository& repository_;
   cache::CacheAside& cache_;

@@ -13,7 +13,8 @@
 namespace mc::web {
 namespace {
 
-http::Response catalog_json(const catalog::Served& s) {
+template <class T>
+http::Response catalog_json(const catalog::Served<T>& s) {
   auto r = http::Response::json(200, s.body);
   detail::Provenance p;
   p.add(s);
@@ -38,13 +39,13 @@ Task<http::Response> CatalogApi::categories(http::Request&) { co_return catalog_
 Task<http::Response> CatalogApi::products(http::Request& req) {
   auto query = catalog::parse_listing_query([&](std::string_view n) { return req.query_param(n); }, 24);
   if (!query) co_return http::Response::error(400, "invalid_query", query.error().message);
-  co_return catalog_json(co_await catalog_.list(*query));
+  co_return catalog_json(co_await catalog_.list(*query, catalog::Need::kText));
 }
 
 Task<http::Response> CatalogApi::product(http::Request& req) {
   const auto id = detail::parse_id(req.path_params[0]);
   if (!id) co_return no_such_product();
-  auto s = co_await catalog_.product(*id);
+  auto s = co_await catalog_.product(*id, catalog::Need::kText);
   if (s.found) co_return catalog_json(s);
   auto r = no_such_product();
   detail::Provenance p;

@@ -26,7 +26,8 @@ namespace mc::web::detail {
 // the database named if any read used one.
 class Provenance {
  public:
-  void add(const catalog::Served& s) {
+  template <class T>
+  void add(const catalog::Served<T>& s) {
     hit_ = hit_ && s.hit;
     if (db_ == "none") db_ = s.db;
   }

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "catalog/json.hpp"
+#include "catalog/json.hpp"  // image_url
 #include "catalog/palette.hpp"
 #include "catalog/query.hpp"
 #include "catalog/service.hpp"
@@ -87,7 +87,7 @@ class PageContext {
     co_await load_shopper();
     auto s = co_await views_.catalog.categories();
     use(s);
-    if (const auto* c = views_.memo.categories(s.body)) categories_ = *c;
+    if (s.doc) categories_ = std::move(s.doc);
   }
 
   // The session (if the shopper has one) and its cart's size. A session store that cannot answer costs
@@ -108,7 +108,8 @@ class PageContext {
 
   // Every catalog document a page is made from passes through here: for X-Cache / X-DB, and as the
   // identity of the page in the memo.
-  void use(const catalog::Served& s) {
+  template <class T>
+  void use(const catalog::Served<T>& s) {
     provenance_.add(s);
     sources_.push_back(s.body);
   }
@@ -119,10 +120,14 @@ class PageContext {
     std::vector<std::string_view> views(sources_.begin(), sources_.end());
     return views_.memo.find(memo_key_, views);
   }
-  const std::vector<catalog::Category>& categories() const { return categories_; }
+  const std::vector<catalog::Category>& categories() const {
+    static const std::vector<catalog::Category> none;
+    return categories_ ? *categories_ : none;
+  }
   const catalog::Category* category(std::string_view slug) const {
-    auto it = std::find_if(categories_.begin(), categories_.end(), [&](const auto& c) { return c.slug == slug; });
-    return it == categories_.end() ? nullptr : &*it;
+    const auto& all = categories();
+    auto it = std::find_if(all.begin(), all.end(), [&](const auto& c) { return c.slug == slug; });
+    return it == all.end() ? nullptr : &*it;
   }
   std::string category_name(std::string_view slug) const {
     const auto* c = category(slug);
@@ -177,7 +182,7 @@ class PageContext {
   http::Response render(int status, std::string_view page, std::string title, const json::object& context,
                         std::string_view active_category = {}, std::string_view search_text = {}) {
     json::array nav;
-    for (const auto& c : categories_) {
+    for (const auto& c : categories()) {
       nav.emplace_back(json::object{{"slug", c.slug},
                                     {"name", pick(lang(), c.name)},
                                     {"url", "/c/" + c.slug},
@@ -231,7 +236,7 @@ class PageContext {
   const http::Request& req_;
   QueryPairs pairs_;
   Provenance provenance_;
-  std::vector<catalog::Category> categories_;
+  std::shared_ptr<const std::vector<catalog::Category>> categories_;  // the catalog's document, shared
   std::vector<std::string> sources_;
   std::string memo_key_;
   const session::Session* session_ = nullptr;

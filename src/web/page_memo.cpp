@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "catalog/json.hpp"
-
 namespace mc::web {
 
 const std::string* PageMemo::find(const std::string& key, const std::vector<std::string_view>& sources) const {
@@ -18,16 +16,6 @@ void PageMemo::remember(std::string key, std::vector<std::string> sources, std::
   if (capacity_ == 0) return;
   if (pages_.size() >= capacity_ && !pages_.contains(key)) pages_.clear();
   pages_[std::move(key)] = Page{std::move(sources), std::move(html)};
-}
-
-const std::vector<catalog::Category>* PageMemo::categories(std::string_view body) {
-  if (body != categories_body_ || categories_body_.empty()) {
-    auto parsed = catalog::categories_from_json(body);
-    if (!parsed) return nullptr;
-    categories_ = std::move(*parsed);
-    categories_body_ = std::string(body);
-  }
-  return &categories_;
 }
 
 }  // namespace mc::web

@@ -8,14 +8,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "catalog/model.hpp"
-
 namespace mc::web {
 
 // Rendered pages remembered by one I/O thread, each together with the catalog documents it was rendered
 // from. A page is reused only while the documents the request just read (through the cache, as always) are
 // byte-for-byte the ones it was rendered from: a changed price or stock shows at once, and only the
-// parsing and rendering are saved. Bounded: when full it starts over. Not thread-safe.
+// rendering is saved (the typed documents come from the catalog's own memo, catalog/service.hpp). Bounded: when full it
+// starts over. Not thread-safe.
 class PageMemo {
  public:
   explicit PageMemo(std::size_t capacity = 4096) : capacity_(capacity) {}
@@ -23,9 +22,6 @@ class PageMemo {
   // The page rendered for `key` from exactly `sources`, if any.
   const std::string* find(const std::string& key, const std::vector<std::string_view>& sources) const;
   void remember(std::string key, std::vector<std::string> sources, std::string html);
-
-  // The navigation's categories parsed from `body`, reused while the body is unchanged.
-  const std::vector<catalog::Category>* categories(std::string_view body);
 
   std::size_t size() const { return pages_.size(); }
 
@@ -36,8 +32,6 @@ class PageMemo {
   };
   std::size_t capacity_;
   std::unordered_map<std::string, Page> pages_;
-  std::string categories_body_;
-  std::vector<catalog::Category> categories_;
 };
 
 }  // namespace mc::web

@@ -64,8 +64,8 @@ Task<http::Response> StorePages::home(http::Request&, Shopper& shopper) {
                                          {"image_url", catalog::image_url(c.slug, 0, color.code)}});
   }
   json::object ctx{{"categories", std::move(categories)}};
-  if (auto l = catalog::listing_from_json(f.body)) ctx["featured"] = page.cards(*l);
-  if (auto l = catalog::listing_from_json(n.body)) ctx["new_arrivals"] = page.cards(*l);
+  if (f.doc) ctx["featured"] = page.cards(*f.doc);
+  if (n.doc) ctx["new_arrivals"] = page.cards(*n.doc);
   co_return page.render(200, "home", site_title(page.lang(), ""), ctx);
 }
 
@@ -116,8 +116,7 @@ Task<http::Response> StorePages::category(http::Request& req, Shopper& shopper) 
   auto s = co_await views_.catalog.list(*query);
   page.use(s);
   if (const auto* html = page.remembered()) co_return page.respond(200, *html);
-  auto listing = catalog::listing_from_json(s.body);
-  if (!listing) throw std::runtime_error(listing.error());
+  const auto* listing = &catalog::document(s);
 
   const std::string name = pick(page.lang(), category->name);
   json::object ctx{{"category", json::object{{"slug", slug}, {"name", name}, {"url", "/c/" + slug}}},
@@ -138,19 +137,15 @@ Task<http::Response> StorePages::search(http::Request&, Shopper& shopper) {
   query->name_in_korean = page.lang() == Lang::kKo;
   const std::string text = page.param("q").value_or("");
 
-  catalog::Served found;
+  catalog::Served<catalog::Listing> found;
   if (!query->terms.empty()) {
     found = co_await views_.catalog.list(*query);
     page.use(found);
   }
   if (const auto* html = page.remembered()) co_return page.respond(200, *html);
   json::object ctx{{"q", text}, {"action_url", "/search"}};
-  catalog::Listing listing;
-  if (!query->terms.empty()) {
-    auto parsed = catalog::listing_from_json(found.body);
-    if (!parsed) throw std::runtime_error(parsed.error());
-    listing = std::move(*parsed);
-  }
+  const catalog::Listing none;
+  const auto& listing = query->terms.empty() ? none : catalog::document(found);
   ctx["products"] = page.cards(listing);
   ctx["total"] = listing.total;
   ctx["total_text"] = tr_n(page.lang(), "items_count", listing.total);
@@ -177,9 +172,7 @@ Task<http::Response> StorePages::product(http::Request& req, Shopper& shopper) {
   page.use(s);
   if (!s.found) co_return page.not_found(std::string(tr(page.lang(), "not_found_message")));
   if (const auto* html = page.remembered()) co_return page.respond(200, *html);
-  auto product = catalog::product_from_json(s.body);
-  if (!product) throw std::runtime_error(product.error());
-  const auto& p = *product;
+  const auto& p = catalog::document(s);
 
   std::vector<std::string> colors;
   for (const auto& v : p.variants) {

@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "cache/cache.hpp"
+#include "catalog/json.hpp"
 #include "fakes/cache_store.hpp"
 #include "fakes/catalog_repository.hpp"
 
@@ -195,6 +196,67 @@ TEST(CatalogServiceWithoutCache, EveryReadGoesToTheDatabaseAndNothingIsHeld) {
   auto update = run(service.update_product(42, new_price(99000)));
   EXPECT_EQ(update.outcome, Update::Outcome::kUpdated);
   EXPECT_TRUE(update.published) << "there is no cache to tell";
+}
+
+}  // namespace
+}  // namespace mc::catalog
+
+namespace mc::catalog {
+namespace {
+
+TEST_F(CatalogServiceTest, ReadsReturnTheTypedDocumentWithTheTextThatIsCached) {
+  auto miss = run(service_.product(42));
+  ASSERT_NE(miss.doc, nullptr) << "made from the row on a miss";
+  EXPECT_EQ(miss.doc->price, 129000);
+  EXPECT_EQ(miss.body, store_.values.at("mc:product:42")) << "the text is what the cache holds";
+  EXPECT_EQ(miss.body, to_json(*miss.doc));
+  auto hit = run(service_.product(42));
+  ASSERT_TRUE(hit.hit);
+  EXPECT_EQ(hit.doc, miss.doc) << "the same text: the object made on the miss, not a parse";
+  auto text = run(service_.product(42, Need::kText));
+  EXPECT_EQ(text.doc, nullptr) << "the JSON API asks for the text only";
+  EXPECT_EQ(text.body, miss.body);
+  ListingQuery q;
+  auto listing = run(service_.list(q));
+  ASSERT_NE(listing.doc, nullptr);
+  EXPECT_EQ(listing.doc->items.at(0).id, 42);
+  EXPECT_EQ(run(service_.list(q)).doc, listing.doc);
+  auto categories = run(service_.categories());
+  ASSERT_NE(categories.doc, nullptr);
+  EXPECT_EQ(categories.doc->at(0).slug, "outerwear");
+}
+
+TEST_F(CatalogServiceTest, AChangedCachedTextIsParsedAgainNeverServedStale) {
+  auto first = run(service_.product(42));
+  // Another instance's write-through put a different document in the cache.
+  auto changed = *first.doc;
+  changed.price = 99000;
+  store_.values["mc:product:42"] = to_json(changed);
+  auto second = run(service_.product(42));
+  ASSERT_TRUE(second.hit);
+  ASSERT_NE(second.doc, nullptr);
+  EXPECT_EQ(second.doc->price, 99000);
+  EXPECT_EQ(run(service_.product(42)).doc, second.doc) << "and the new object is reused from then on";
+  EXPECT_EQ(repo_.product_loads, 1);
+}
+
+TEST_F(CatalogServiceTest, AWriteThroughRemembersTheWrittenDocument) {
+  run(service_.product(42));
+  auto update = run(service_.update_product(42, new_price(99000)));
+  ASSERT_EQ(update.outcome, Update::Outcome::kUpdated);
+  auto after = run(service_.product(42));
+  ASSERT_TRUE(after.hit);
+  ASSERT_NE(after.doc, nullptr);
+  EXPECT_EQ(after.doc->price, 99000);
+}
+
+TEST_F(CatalogServiceTest, AMalformedCachedTextIsFoundButHasNoDocument) {
+  store_.values["mc:product:42"] = "{not json";
+  auto s = run(service_.product(42));
+  EXPECT_TRUE(s.found);
+  EXPECT_EQ(s.doc, nullptr);
+  EXPECT_THROW(document(s), std::runtime_error);
+  EXPECT_EQ(run(service_.product(42, Need::kText)).body, "{not json") << "the API sends what is cached, as today";
 }
 
 }  // namespace

@@ -23,16 +23,5 @@ TEST(PageMemo, ItStaysWithinItsCapacity) {
   EXPECT_NE(memo.find("k9", {"s"}), nullptr);
 }
 
-TEST(PageMemo, CategoriesAreParsedOncePerBody) {
-  PageMemo memo;
-  const std::string body = R"({"items":[{"slug":"outerwear","name":{"ko":"아우터","en":"Outerwear"},"count":3}]})";
-  const auto* first = memo.categories(body);
-  ASSERT_NE(first, nullptr);
-  ASSERT_EQ(first->size(), 1u);
-  EXPECT_EQ(first->front().slug, "outerwear");
-  EXPECT_EQ(memo.categories(body), first);
-  EXPECT_EQ(memo.categories("not json"), nullptr);
-}
-
 }  // namespace
 }  // namespace mc::web
