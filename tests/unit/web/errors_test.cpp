@@ -6,41 +6,36 @@
 namespace mc::web {
 namespace {
 
-void expect(ErrorAnswer a, int status, std::string_view code) {
-  EXPECT_EQ(a.status, status) << code;
-  EXPECT_EQ(a.code, code);
-}
+struct Row {
+  ErrorAnswer got;
+  int status;
+  std::string_view code;
+};
 
-TEST(ErrorTables, Cart) {
-  using Code = cart::Error::Code;
-  expect(answer(Code::kUnknownSku), 404, "unknown_sku");
-  expect(answer(Code::kInsufficientStock), 409, "insufficient_stock");
-  expect(answer(Code::kInvalidQuantity), 422, "invalid_input");
-  expect(answer(Code::kTooManyLines), 422, "invalid_input");
-  expect(answer(Code::kTooLargeForCookie), 413, "cart_too_large_for_cookie");
-}
-
-TEST(ErrorTables, Accounts) {
-  using Code = account::Error::Code;
-  expect(answer(Code::kInvalidInput), 422, "invalid_input");
-  expect(answer(Code::kEmailTaken), 409, "email_taken");
-  expect(answer(Code::kInvalidCredentials), 401, "invalid_credentials");
-  expect(answer(Code::kTooManyAttempts), 429, "too_many_attempts");
-}
-
-TEST(ErrorTables, Orders) {
-  using Code = order::Error::Code;
-  expect(answer(Code::kInvalidInput), 422, "invalid_input");
-  expect(answer(Code::kNotFound), 404, "not_found");
-  expect(answer(Code::kEmptyCart), 422, "empty_cart");
-  expect(answer(Code::kInsufficientStock), 409, "insufficient_stock");
-}
-
-TEST(ErrorTables, EveryCodeHasTheShoppersWordsInBothLanguages) {
-  for (const auto api_code : {"unknown_sku", "insufficient_stock", "invalid_input", "cart_too_large_for_cookie",
-                              "email_taken", "invalid_credentials", "too_many_attempts", "empty_cart"}) {
+TEST(ErrorTables, EveryCodeOfEveryFeature) {
+  using Cart = cart::Error::Code;
+  using Account = account::Error::Code;
+  using Order = order::Error::Code;
+  const Row rows[] = {
+      {answer(Cart::kUnknownSku), 404, "unknown_sku"},
+      {answer(Cart::kInsufficientStock), 409, "insufficient_stock"},
+      {answer(Cart::kInvalidQuantity), 422, "invalid_input"},
+      {answer(Cart::kTooManyLines), 422, "invalid_input"},
+      {answer(Cart::kTooLargeForCookie), 413, "cart_too_large_for_cookie"},
+      {answer(Account::kInvalidInput), 422, "invalid_input"},
+      {answer(Account::kEmailTaken), 409, "email_taken"},
+      {answer(Account::kInvalidCredentials), 401, "invalid_credentials"},
+      {answer(Account::kTooManyAttempts), 429, "too_many_attempts"},
+      {answer(Order::kInvalidInput), 422, "invalid_input"},
+      {answer(Order::kNotFound), 404, "not_found"},
+      {answer(Order::kEmptyCart), 422, "empty_cart"},
+      {answer(Order::kInsufficientStock), 409, "insufficient_stock"},
+  };
+  for (const auto& r : rows) {
+    EXPECT_EQ(r.got.status, r.status) << r.code;
+    EXPECT_EQ(r.got.code, r.code);
     for (const Lang lang : {Lang::kKo, Lang::kEn}) {
-      const std::string key = "error_" + std::string(api_code);
+      const std::string key = "error_" + std::string(r.code);
       EXPECT_NE(tr(lang, key), key) << key << " has no text in " << code(lang);
     }
   }
