@@ -67,7 +67,8 @@ void CartRoutes::add_to(http::Router& router) {
 // ---- JSON API ----
 
 Task<http::Response> CartRoutes::api_view(http::Request&, Shopper& shopper) {
-  co_return cart_json(co_await cart_.view(co_await shopper.session()));
+  const auto* s = co_await shopper.session();
+  co_return cart_json(co_await cart_.view(s));
 }
 
 Task<http::Response> CartRoutes::api_add(http::Request& req, Shopper& shopper) {

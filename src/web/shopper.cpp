@@ -139,7 +139,8 @@ Task<int> Shopper::cart_units() {
   const auto* s = co_await session();
   if (s == nullptr) co_return 0;
   int units = 0;
-  for (const auto& line : co_await store_.cart(*s)) units += line.qty;
+  const auto lines = co_await store_.cart(*s);
+  for (const auto& line : lines) units += line.qty;
   co_return units;
 }
 
