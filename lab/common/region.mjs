@@ -2,7 +2,7 @@
 // (status, kill, down) and the ports it may use. The labs and the region tests (tests/region) use it, and
 // always bring down what they start.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -55,15 +55,34 @@ export async function allFree(ports) {
   return true;
 }
 
-// Distinct free ports for a region's load balancer, PostgreSQL and Redis (the kernel picks them), with
-// PostgreSQL's next `replicas` ports free as well: replica n listens on the PostgreSQL port + n.
+const kServices = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../deploy/local/services');
+
+// Where each server of the data tier is ({role, name, port, dir}: primary, replica-1 …, redis), as
+// `deploy/local/services layout` — the one place that knows — says for these ports. Creates nothing.
+export function dataLayout({ state, ports, replicas }) {
+  const out = execFileSync(kServices, ['layout', '--state', state, '--pg-port', String(ports.pg),
+    '--redis-port', String(ports.redis ?? 1), '--replicas', String(replicas)], { encoding: 'utf8' });
+  return out.trim().split('\n').map((line) => {
+    const [role, name, port, ...dir] = line.split(' ');
+    return { role, name, port: Number(port), dir: dir.join(' ') };
+  });
+}
+
+// The ports PostgreSQL's primary (`pg`) and its `replicas` would listen on.
+export function postgresPorts(pg, replicas) {
+  return dataLayout({ state: '/nonexistent', ports: { pg }, replicas })
+    .filter((s) => s.role !== 'redis').map((s) => s.port);
+}
+
+// Distinct free ports for a region's load balancer, PostgreSQL and Redis (the kernel picks them), with the
+// ports of PostgreSQL's `replicas` free as well.
 export async function regionPorts(replicas = 0) {
   const lb = await freePort();
   let redis = await freePort();
   while (redis === lb) redis = await freePort();
   for (let attempt = 0; attempt < 100; attempt += 1) {
     const pg = await freePort();
-    const block = Array.from({ length: replicas + 1 }, (_, n) => pg + n);
+    const block = postgresPorts(pg, replicas);
     if (block.includes(lb) || block.includes(redis)) continue;
     if (await allFree(block.slice(1))) return { lb, pg, redis };
   }

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { info, root, runLab } from '../common/harness.mjs';
-import { allFree, freePort, instanceLogs, portIsFree, runVerb } from '../common/region.mjs';
+import { allFree, freePort, instanceLogs, portIsFree, postgresPorts, runVerb } from '../common/region.mjs';
 import { clientTable, counterLines, markdown, svg, textTable } from './report.mjs';
 import { HELP, parseOptions } from './options.mjs';
 import { difference, scrape, serverView } from './counters.mjs';
@@ -21,13 +21,14 @@ import {
 } from './workload.mjs';
 import { Shopper, makeAgent, rng } from '../common/shopper.mjs';
 
-const kMaxReplicas = 5;  // replica n listens on the PostgreSQL port + n
+const kMaxReplicas = 5;
 // Search results stay cached for cache.listing_ttl_seconds (60 s by default) minus up to 10 % jitter: the
 // story's search is judged only within this time of its first request.
 const kStorySearchWindowMs = 54_000;
 const kInServiceTimeoutMs = 30_000;
 
-const pgBlock = (pg) => Array.from({ length: kMaxReplicas + 1 }, (_, n) => pg + n);
+// The ports of PostgreSQL's primary and the most replicas a configuration runs (deploy/local/services says).
+const pgBlock = (pg) => postgresPorts(pg, kMaxReplicas);
 
 // The kernel's range for the local ports of outgoing connections. A port in it may be taken at any moment by a
 // connection of this very lab (to HAProxy, HAProxy's to the instances, theirs to Redis), and the replicas'
@@ -236,8 +237,8 @@ export function main(argv) {
     pickPorts,
     headline: (options) => `reads lab: ${options.shoppers} shoppers × ${options.requests} requests per ` +
       `configuration; ${options.configurations.map((c) => c.name).join(', ')}`,
-    portsText: (ports) => `load balancer port ${ports.lb}, PostgreSQL ${ports.pg} (replicas ${ports.pg + 1}…` +
-      `${ports.pg + kMaxReplicas}), Redis ${ports.redis}${ports.reused ? ' (as last time)' : ''}`,
+    portsText: (ports) => `load balancer port ${ports.lb}, PostgreSQL ${ports.pg} (replicas ` +
+      `${pgBlock(ports.pg).slice(1).join(', ')}), Redis ${ports.redis}${ports.reused ? ' (as last time)' : ''}`,
     items: (options) => options.configurations,
     title: (config) => config.label,
     regionSettings: (config, options) => ({ session: options.session, sticky: false, extraArgs: regionArgs(config) }),

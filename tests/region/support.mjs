@@ -2,7 +2,6 @@
 // load balancer while a test changes the region, and whether a port still answers. The region itself is
 // lab/common/region.mjs's Region. (Not a test file: `node --test tests/region/` runs only *.test.mjs.)
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -52,14 +51,4 @@ export function portAnswers(port) {
   });
 }
 
-// Where deploy/local/services puts a data tier's servers (`services layout`, the one place that knows):
-// [{role, name, port, dir}], the primary first, then the replicas, then Redis.
-export function dataLayout({ state, ports, replicas }) {
-  const out = execFileSync(path.join(root, 'deploy/local/services'), ['layout', '--state', state,
-    '--pg-port', String(ports.pg), '--redis-port', String(ports.redis), '--replicas', String(replicas)],
-  { encoding: 'utf8' });
-  return out.trim().split('\n').map((line) => {
-    const [role, name, port, ...dir] = line.split(' ');
-    return { role, name, port: Number(port), dir: dir.join(' ') };
-  });
-}
+export { dataLayout } from '../../lab/common/region.mjs';
