@@ -33,13 +33,14 @@ class RedisLoginLimiter final : public LoginLimiter {
  private:
   // With `add`: counts one more attempt (the first starts the window) and says whether that made more than
   // `limit`; without: whether `limit` is reached. false when Redis does not answer.
+  // One more attempt on the counter; the first starts its window.
+  static constexpr std::string_view kCountScript =
+      "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n";
+
   Task<bool> count(std::string key, int limit, bool add) {
     std::vector<std::string> args;
     if (add) {
-      args = {"EVAL",
-              "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
-              "return n",
-              "1", std::move(key), std::to_string(kWindowSeconds)};
+      args = {"EVAL", std::string(kCountScript), "1", std::move(key), std::to_string(kWindowSeconds)};
     } else {
       args = {"GET", std::move(key)};
     }

@@ -42,7 +42,7 @@ void add_common(CLI::App& verb, CommonOptions& o) {
   verb.add_option("--set", o.sets, "Override a setting: section.key=value (repeatable)");
 }
 
-Expected<Config, std::string> load(const CommonOptions& o, std::map<std::string, std::string> flags) {
+Expected<Config, std::string> load(const CommonOptions& o, const std::map<std::string, std::string>& flags) {
   ConfigSources sources;
   if (!o.config_file.empty()) sources.file = o.config_file;
   sources.env = environment_variables();
@@ -51,7 +51,7 @@ Expected<Config, std::string> load(const CommonOptions& o, std::map<std::string,
     if (eq == std::string::npos) return Unexpected(fmt::format("--set {}: expected section.key=value", s));
     sources.overrides[s.substr(0, eq)] = s.substr(eq + 1);
   }
-  for (auto& [k, v] : flags) sources.overrides[k] = std::move(v);
+  for (const auto& [k, v] : flags) sources.overrides[k] = v;
   return load_config(sources);
 }
 
@@ -124,6 +124,7 @@ int serve(const Config& config) {
   std::fflush(stdout);
 
   std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
+  guards.reserve(contexts.size());
   for (auto& io : contexts) guards.push_back(net::make_work_guard(*io));
   std::vector<std::thread> pool;
   for (std::size_t i = 1; i < contexts.size(); ++i) pool.emplace_back([&io = *contexts[i]] { io.run(); });

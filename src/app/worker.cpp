@@ -55,7 +55,7 @@ Expected<Shared, std::string> make_shared_parts(const Config& config) {
 }
 
 Expected<std::unique_ptr<Worker>, std::string> make_worker(const Shared& shared, boost::asio::io_context& io,
-                                                           WorkerOptions options) {
+                                                           const WorkerOptions& options) {
   const Config& config = shared.config;
   auto w = std::make_unique<Worker>(io);
 

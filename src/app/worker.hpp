@@ -84,6 +84,6 @@ struct Worker {
 };
 
 Expected<std::unique_ptr<Worker>, std::string> make_worker(const Shared& shared, boost::asio::io_context& io,
-                                                           WorkerOptions options = {});
+                                                           const WorkerOptions& options = {});
 
 }  // namespace mc::app

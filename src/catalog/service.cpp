@@ -215,6 +215,7 @@ Task<Update> CatalogService::update_product(std::int64_t id, ProductChange chang
 Task<void> CatalogService::forget_products(std::vector<std::int64_t> ids, db::Lsn lsn) {
   last_write_ = std::max(last_write_, lsn);
   std::vector<std::string> keys;
+  keys.reserve(ids.size());
   for (auto id : ids) keys.push_back(fmt::format("mc:product:{}", id));
   co_await cache_.store().forget(std::move(keys), std::string(kPositionKey), position_text(lsn));
 }

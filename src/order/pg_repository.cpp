@@ -57,6 +57,7 @@ class PgOrderRepository final : public OrderRepository {
     auto params = db::make_params(std::to_string(user_id));
     auto r = co_await db_.query_after(sql::kListAddresses, std::move(params), after);
     std::vector<Address> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) out.push_back(address_from_row(r, i));
     co_return out;
   }
@@ -127,6 +128,7 @@ class PgOrderRepository final : public OrderRepository {
     auto params = db::make_params(std::to_string(user_id), std::to_string(order_id));
     auto r = co_await db_.query_after(sql::kOrderRows, std::move(params), after);
     std::vector<json::object> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) out.push_back(order_from_row(r, i));
     co_return out;
   }

@@ -80,7 +80,7 @@ std::optional<std::string> DataTier::start(const std::map<std::string, std::stri
   EventLog::step("Seeding the catalog when it is empty");
   std::vector<std::string> seed{o_.program, "seed", "--if-empty"};
   if (o_.products > 0) {
-    seed.push_back("--products");
+    seed.emplace_back("--products");
     seed.push_back(std::to_string(o_.products));
   }
   if (region::run(seed, env) != 0) return std::string("seed failed (above)");

@@ -33,7 +33,7 @@ std::string_view name_of(State s) {
 }
 
 Fleet::Fleet(const RegionOptions& o, LoadBalancer& lb, EventLog& log) : o_(o), lb_(lb), log_(log) {
-  for (int i = 0; i < o_.azs; ++i) zones_.push_back(std::string(1, static_cast<char>('a' + i)));
+  for (int i = 0; i < o_.azs; ++i) zones_.emplace_back(1, static_cast<char>('a' + i));
 }
 
 std::optional<std::string> Fleet::start(std::map<std::string, std::string> env) {
@@ -61,7 +61,7 @@ std::optional<std::string> Fleet::launch(const std::string& zone) {
                                 "--web-root",    o_.web_root,
                                 "--session",     std::string(to_string(o_.session))};
   if (!o_.config_file.empty()) {
-    argv.push_back("--config");
+    argv.emplace_back("--config");
     argv.push_back(o_.config_file);
   }
   const auto started = Clock::now();

@@ -12,7 +12,7 @@ settings::Table region_settings(RegionOptions& o) {
       {"region.azs", integer(o.azs, 1, kMaxZones)},
       {"region.session", choice(o.session)},
       {"region.sticky", boolean(o.sticky)},
-      {"region.sticky_seconds", duration(o.cookie_lifetime, 1, 7 * 24 * 3600)},
+      {"region.sticky_seconds", duration(o.cookie_lifetime, 1, 7LL * 24 * 3600)},
       {"region.cache", boolean(o.cache)},
       {"region.network", choice(o.network)},
       {"region.host", string(o.host, false)},

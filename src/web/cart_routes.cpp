@@ -132,7 +132,7 @@ Task<http::Response> CartRoutes::page_with(http::Request&, Shopper& shopper, int
                    {"count", c.count},
                    {"count_text", tr_n(lang, "items_in_cart", c.count)},
                    {"total_text", format_krw(c.total)}};
-  if (!error.empty()) ctx["error"] = std::move(error);
+  if (!error.empty()) ctx["error"] = error;
   if (page.session_expired()) ctx["notice"] = tr(lang, "session_expired");
   co_return page.render(status, "cart", detail::site_title(lang, tr(lang, "cart_title")), ctx);
 }

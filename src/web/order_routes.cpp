@@ -178,7 +178,7 @@ Task<http::Response> OrderRoutes::addresses_page_with(http::Request& req, Shoppe
   if (!draft.contains("country")) draft["country"] = "KR";
   const std::string back = req.query_param("return").value_or("") == "/checkout" ? "/checkout" : "";
   json::object ctx{{"addresses", std::move(items)}, {"draft", std::move(draft)}, {"return_to", back}};
-  if (!error.empty()) ctx["error"] = std::move(error);
+  if (!error.empty()) ctx["error"] = error;
   const Lang lang = page.lang();
   co_return page.render(status, "addresses", detail::site_title(lang, tr(lang, "addresses")), ctx);
 }
@@ -251,7 +251,7 @@ Task<http::Response> OrderRoutes::checkout_page_with(http::Request&, Shopper& sh
                    {"addresses", std::move(addresses)},
                    {"total_text", format_krw(c.total)},
                    {"idempotency_key", random_token(24)}};
-  if (!error.empty()) ctx["error"] = std::move(error);
+  if (!error.empty()) ctx["error"] = error;
   co_return page.render(status, "checkout", detail::site_title(lang, tr(lang, "checkout")), ctx);
 }
 
