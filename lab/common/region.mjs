@@ -14,7 +14,7 @@ const kExitTimeoutMs = 30_000;
 
 // The default ports of a developer's own store and region (serve, region up): never handed to a lab or a test,
 // which may run beside them.
-const kDefaultPorts = [8080, 55432, 56379];
+const kDefaultPorts = [8080, 25432, 26379];
 
 function kernelPort() {
   return new Promise((resolve, reject) => {

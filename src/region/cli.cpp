@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "region/forwarder.hpp"
+
 namespace mc::region {
 namespace {
 
@@ -60,12 +62,17 @@ void add_verbs(CLI::App& app, Verbs& v) {
   toggle(v, "--sticky", "region.sticky", "true", "Load-balancer stickiness (an inserted cookie, like AWSALB)");
   setting(v, "--sticky-seconds", "region.sticky_seconds", "Lifetime of the stickiness cookie (default 86400, as AWS)");
   setting(v, "--network", "region.network",
-          "Network: " + choice_list<NetworkMode>() + " (this version runs loopback only)");
+          "Network: " + choice_list<NetworkMode>() +
+              " (default auto: netns as root — each host a namespace, zones bridges, security groups nftables — "
+              "else loopback)");
+  setting(v, "--security-groups", "region.security_groups",
+          "The security groups (netns mode; default deploy/local/security-groups.toml)");
   setting(v, "--port", "region.port", "The load balancer's port (default 8080)");
   setting(v, "--host", "region.host", "Address everything listens on (default 127.0.0.1)");
   setting(v, "--pg-port", "data.pg_port",
-          "PostgreSQL primary's port (default 55432); replica n listens on this port + n");
-  setting(v, "--redis-port", "data.redis_port", "Redis's port (default 56379)");
+          "Loopback: PostgreSQL primary's port (default 25432); replica n listens on this port + n (netns: every "
+          "database host listens on 5432)");
+  setting(v, "--redis-port", "data.redis_port", "Loopback: Redis's port (default 26379; netns: 6379 on its host)");
   setting(v, "--replicas", "data.replicas",
           fmt::format("PostgreSQL streaming read replicas, 0 to {} (default 2): the instances read the catalog from "
                       "them; a dead one is started again after about 3 s",
@@ -92,17 +99,78 @@ void add_verbs(CLI::App& app, Verbs& v) {
   argument(v, control_verb(v, "scale", "Set the desired number of instances (scale-in drains)."), "N", "scale",
            "Instances")
       ->check(CLI::Range(1, kMaxInstances));
-  argument(v, control_verb(v, "fail-az", "Fail a whole zone (loopback: kill its instances)."), "AZ", "fail-az",
-           "Zone, e.g. a");
+  argument(v,
+           control_verb(v, "fail-az",
+                        "Fail a whole zone: netns cuts it off (its hosts keep running, nothing crosses); loopback "
+                        "kills its instances."),
+           "AZ", "fail-az", "Zone, e.g. a");
   argument(v, control_verb(v, "restore-az", "Bring a failed zone back and rebalance."), "AZ", "restore-az",
            "Zone, e.g. a");
+  control_verb(v, "sg", "The security groups: members and rules (netns mode enforces them).");
+  control_verb(v, "sg-check",
+               "Probe every (source, destination, port) for real and compare with the groups; exit 1 on a "
+               "difference.");
   control_verb(v, "down", "Stop the region; nothing of it is left running.");
+
+  v.cleanup = v.region->add_subcommand(
+      "cleanup", "Remove what a region that did not stop left behind: namespaces, processes, the data tier.");
+  v.cleanup->add_option("--state", v.state_dir, "The region's state directory (default .state/region)");
+  v.cleanup->add_option("--config", v.file, "The region file it was started with (for its ports)")
+      ->check(CLI::ExistingFile);
+
+  // Started by `region up` in netns mode; not for people (it is hidden from --help).
+  v.forward = v.region->add_subcommand("forward", "");
+  v.forward->group("");
+  v.forward->add_option("--listen", v.forward_listen, "HOST:PORT on this machine")->required();
+  v.forward->add_option("--to", v.forward_to, "HOST:PORT of the load balancer")->required();
+  v.forward->add_option("--netns", v.forward_netns, "The namespace the connections come from");
 }
 
+namespace {
+
+// "host:port" -> host and port; false when it is not one.
+bool split_address(const std::string& text, std::string& host, std::uint16_t& port) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  int p = 0;
+  try {
+    p = std::stoi(text.substr(colon + 1));
+  } catch (const std::exception&) {
+    return false;
+  }
+  if (p < 1 || p > 65535) return false;
+  host = text.substr(0, colon);
+  port = static_cast<std::uint16_t>(p);
+  return true;
+}
+
+}  // namespace
+
 int run_verb(const Verbs& v, const std::string& program) {
-  if (!*v.up) return control(v.state_dir, v.command);
+  if (*v.forward) {
+    ForwardOptions o;
+    if (!split_address(v.forward_listen, o.listen_host, o.listen_port) ||
+        !split_address(v.forward_to, o.to_host, o.to_port)) {
+      std::fprintf(stderr, "myclothes region forward: --listen and --to take HOST:PORT\n");
+      return kExitUsage;
+    }
+    o.netns = v.forward_netns;
+    return run_forwarder(o);
+  }
   RegionOptions options;
   options.state_dir = v.state_dir;
+  if (*v.cleanup) {
+    if (auto err = load_region_options(v.file, {}, options)) {
+      std::fprintf(stderr, "myclothes region cleanup: %s\n", err->c_str());
+      return kExitUsage;
+    }
+    return cleanup(options);
+  }
+  if (!*v.up) {
+    // `region sg` answers without a region too: the file's groups.
+    if (v.command == "sg" && !region_answers(v.state_dir)) return print_groups(options.security_groups);
+    return control(v.state_dir, v.command);
+  }
   if (auto err = load_region_options(v.file, v.flags, options)) {
     std::fprintf(stderr, "myclothes region up: %s\n", err->c_str());
     return kExitUsage;

@@ -15,6 +15,9 @@ namespace mc::region {
 struct Verbs {
   CLI::App* region = nullptr;
   CLI::App* up = nullptr;
+  CLI::App* cleanup = nullptr;
+  CLI::App* forward = nullptr;
+  std::string forward_listen, forward_to, forward_netns;  // region forward (started by region up)
   std::string state_dir = ".state/region";
   std::string file;                          // up --config
   std::map<std::string, std::string> flags;  // up's flags as settings ("region.instances" -> "6")

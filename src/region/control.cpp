@@ -47,8 +47,11 @@ std::string handle(const std::string& line, ControlTarget& target) {
   if (verb == "scale") return target.scale(arg);
   if (verb == "fail-az") return target.fail_zone(arg);
   if (verb == "restore-az") return target.restore_zone(arg);
-  return fmt::format("error: unknown command \"{}\"; try status, kill ID, scale N, fail-az AZ, restore-az AZ, down\n",
-                     verb);
+  if (verb == "sg") return target.security_groups();
+  if (verb == "sg-check") return target.sg_check();
+  return fmt::format(
+      "error: unknown command \"{}\"; try status, kill ID, scale N, fail-az AZ, restore-az AZ, sg, sg-check, down\n",
+      verb);
 }
 
 std::optional<std::string> ControlSocket::claim(const std::string& state_dir) {
@@ -122,7 +125,14 @@ int control(const std::string& state_dir, const std::string& command) {
     return 1;
   }
   std::fwrite(answer->data(), 1, answer->size(), stdout);
-  return answer->starts_with("error:") ? 1 : 0;
+  return failed(*answer) ? 1 : 0;
+}
+
+bool failed(std::string_view answer) {
+  if (answer.starts_with("error:")) return true;
+  while (answer.ends_with('\n')) answer.remove_suffix(1);
+  const auto nl = answer.rfind('\n');
+  return answer.substr(nl == std::string_view::npos ? 0 : nl + 1).starts_with("error:");
 }
 
 }  // namespace mc::region

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace mc::region {
 
@@ -21,6 +22,8 @@ class ControlTarget {
   virtual std::string scale(const std::string& count) = 0;
   virtual std::string fail_zone(const std::string& zone) = 0;
   virtual std::string restore_zone(const std::string& zone) = 0;
+  virtual std::string security_groups() = 0;  // `region sg`
+  virtual std::string sg_check() = 0;  // `region sg-check`: the matrix; its last line "error: …" on a difference
   // Stop everything; the answer goes out through ControlSocket::answer_down once it is done.
   virtual void down() = 0;
 };
@@ -34,6 +37,9 @@ Command parse_command(const std::string& line);
 
 // The answer to one command line other than "down".
 std::string handle(const std::string& line, ControlTarget& target);
+
+// Whether an answer reports a failure: its first or its last line starts with "error:".
+bool failed(std::string_view answer);
 
 class ControlSocket {
  public:

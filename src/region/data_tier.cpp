@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <thread>
 
 #include "region/process.hpp"
@@ -20,9 +21,24 @@ using std::chrono::milliseconds;
 constexpr milliseconds kReplicaExitTimeout{5000};
 constexpr milliseconds kRestarterGrace{60000};
 
-std::string conninfo(int port) { return fmt::format("host=127.0.0.1 port={} dbname=myclothes user=myclothes", port); }
-
 }  // namespace
+
+std::string DataTier::conninfo(const DataServer& s) const {
+  return fmt::format("host={} port={} dbname=myclothes user=myclothes", s.host, s.port);
+}
+
+std::optional<std::string> DataTier::place(const std::vector<NetHost>& hosts, const std::string& allow) {
+  hosts_file_ = o_.state_dir + "/data-hosts";
+  allow_ = allow;
+  std::ofstream out(hosts_file_);
+  out << "# NAME NAMESPACE ADDRESS: where deploy/local/services runs each server (written by region up)\n";
+  for (const auto& h : hosts) {
+    out << h.name << ' ' << h.netns << ' ' << h.address << '\n';
+    address_of_[h.name] = h.address;
+  }
+  if (!out) return fmt::format("cannot write {}", hosts_file_);
+  return std::nullopt;
+}
 
 std::optional<std::string> DataTier::read_layout() {
   const auto text = output_of(services_command("layout"));
@@ -34,6 +50,12 @@ std::optional<std::string> DataTier::read_layout() {
                        o_.replicas);
   }
   layout_ = std::move(*layout);
+  for (auto* server : {&layout_.primary, &layout_.redis}) {
+    if (address_of_.contains(server->name)) server->host = address_of_.at(server->name);
+  }
+  for (auto& server : layout_.replicas) {
+    if (address_of_.contains(server.name)) server.host = address_of_.at(server.name);
+  }
   replicas_.clear();
   for (const auto& server : layout_.replicas) replicas_.push_back(Replica{.server = server});
   return std::nullopt;
@@ -41,12 +63,12 @@ std::optional<std::string> DataTier::read_layout() {
 
 std::map<std::string, std::string> DataTier::env() const {
   std::map<std::string, std::string> env;
-  env["MYCLOTHES_DB_PRIMARY"] = conninfo(layout_.primary.port);
-  env["MYCLOTHES_REDIS_HOST"] = "127.0.0.1";
-  env["MYCLOTHES_REDIS_PORT"] = std::to_string(o_.redis_port);
+  env["MYCLOTHES_DB_PRIMARY"] = conninfo(layout_.primary);
+  env["MYCLOTHES_REDIS_HOST"] = layout_.redis.host;
+  env["MYCLOTHES_REDIS_PORT"] = std::to_string(layout_.redis.port);
   // Catalog reads go to the replicas (set even when empty: an inherited list would point elsewhere).
   std::vector<std::string> replicas;
-  for (const auto& r : replicas_) replicas.push_back(conninfo(r.server.port));
+  for (const auto& r : replicas_) replicas.push_back(conninfo(r.server));
   env["MYCLOTHES_DB_REPLICAS"] = fmt::format("{}", fmt::join(replicas, ","));
   return env;
 }
@@ -57,8 +79,9 @@ std::optional<std::string> DataTier::start(const std::map<std::string, std::stri
       return fmt::format("--pg-port {} leaves no room for {} replicas on the ports after it", o_.pg_port, o_.replicas);
     }
   }
-  // A replica that is not ours yet must find its port free (one of ours may still run from before).
-  for (std::size_t i = 0; i < replicas_.size(); ++i) {
+  // A replica that is not ours yet must find its port free (one of ours may still run from before); in
+  // netns mode each has a host of its own.
+  for (std::size_t i = 0; i < replicas_.size() && hosts_file_.empty(); ++i) {
     const auto& r = replicas_[i].server;
     if (!running_postmaster(r.dir) && port_open(static_cast<std::uint16_t>(r.port))) {
       return fmt::format("port {} ({}: --pg-port + {}) is already in use; pick another --pg-port", r.port, r.name,
@@ -72,7 +95,7 @@ std::optional<std::string> DataTier::start(const std::map<std::string, std::stri
     return fmt::format("the data tier did not start; read {}/pg.log, {}/replica-N.log and {}/redis/redis.log", data,
                        data, data);
   }
-  monitor_.emplace(conninfo(layout_.primary.port));
+  monitor_.emplace(conninfo(layout_.primary));
   watch(false);
   EventLog::step("Migrating the database");
   if (region::run({o_.program, "migrate", "--dir", o_.migrations}, env) != 0)
@@ -93,11 +116,15 @@ std::string DataTier::summary() const {
 }
 
 std::vector<std::string> DataTier::services_command(const std::string& verb) const {
-  return {o_.services,    verb,
-          "--state",      o_.data_dir,
-          "--pg-port",    std::to_string(o_.pg_port),
-          "--redis-port", std::to_string(o_.redis_port),
-          "--replicas",   std::to_string(o_.replicas)};
+  std::vector<std::string> argv{o_.services,    verb,
+                                "--state",      o_.data_dir,
+                                "--pg-port",    std::to_string(pg_port()),
+                                "--redis-port", std::to_string(redis_port()),
+                                "--replicas",   std::to_string(o_.replicas)};
+  if (!hosts_file_.empty()) {
+    for (const auto& a : {"--hosts", hosts_file_.c_str(), "--allow", allow_.c_str()}) argv.emplace_back(a);
+  }
+  return argv;
 }
 
 bool DataTier::streaming(const Replica& r) const {
@@ -112,7 +139,7 @@ std::vector<DbServer> DataTier::servers() const {
   return db_servers(layout_, replication_, pids);
 }
 
-bool DataTier::redis_up() const { return port_open(o_.redis_port); }
+bool DataTier::redis_up() const { return redis_up_; }
 
 bool DataTier::is_replica(const std::string& name) const {
   return std::any_of(replicas_.begin(), replicas_.end(), [&](const Replica& r) { return r.server.name == name; });
@@ -123,6 +150,7 @@ bool DataTier::is_replica(const std::string& name) const {
 // (idempotent) start, like a managed database service recovering a failed host; the script runs in the
 // background so the loop goes on meanwhile.
 void DataTier::watch(bool stopping) {
+  redis_up_ = port_open(static_cast<std::uint16_t>(layout_.redis.port), layout_.redis.host);
   if (monitor_) {
     const bool answered = replication_.has_value();
     replication_ = monitor_->look();

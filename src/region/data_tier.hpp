@@ -18,6 +18,7 @@
 
 #include "region/events.hpp"
 #include "region/layout.hpp"
+#include "region/network.hpp"
 #include "region/region.hpp"
 #include "region/replicas.hpp"
 
@@ -28,6 +29,10 @@ class DataTier {
   // `o` and `log` outlive the data tier; its directories are read when it is asked.
   DataTier(const RegionOptions& o, EventLog& log) : o_(o), log_(log) {}
 
+  // netns mode: each server on its own host. `hosts` (name -> address and namespace, for primary, replica-N
+  // and redis) is written to STATE/data-hosts for deploy/local/services; `allow` is the region's address
+  // block, which PostgreSQL lets in (the security groups decide who of it reaches the servers).
+  std::optional<std::string> place(const std::vector<NetHost>& hosts, const std::string& allow);
   // Asks deploy/local/services where each server is.
   std::optional<std::string> read_layout();
   // What the instances (and migrate and seed) are told: the primary, the replicas and Redis.
@@ -45,6 +50,7 @@ class DataTier {
   // "primary + 2 read replicas".
   std::string summary() const;
   bool redis_up() const;
+  std::string redis_address() const { return layout_.redis.host + ":" + std::to_string(layout_.redis.port); }
 
   void stop();
 
@@ -59,16 +65,23 @@ class DataTier {
   };
 
   std::vector<std::string> services_command(const std::string& verb) const;
+  std::string conninfo(const DataServer& s) const;
+  int pg_port() const { return hosts_file_.empty() ? o_.pg_port : kPgPort; }
+  int redis_port() const { return hosts_file_.empty() ? o_.redis_port : kRedisPort; }
   bool streaming(const Replica& r) const;
 
   const RegionOptions& o_;
   EventLog& log_;
   DataLayout layout_;
+  std::map<std::string, std::string> address_of_;  // netns mode: each server's address
+  std::string hosts_file_;                         // netns mode: STATE/data-hosts
+  std::string allow_;
   std::vector<Replica> replicas_;
   std::optional<ReplicationMonitor> monitor_;
   std::optional<std::vector<ReplicationRow>> replication_;  // the primary's last answer; nullopt: none
   pid_t restarter_ = -1;                                    // `services start` bringing replicas back
   bool primary_seen_ = false;
+  bool redis_up_ = false;  // at the last watch
   bool started_ = false;
 };
 

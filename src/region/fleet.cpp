@@ -11,6 +11,7 @@
 #include <iterator>
 #include <thread>
 
+#include "region/network.hpp"
 #include "region/process.hpp"
 
 namespace mc::region {
@@ -23,6 +24,8 @@ using std::chrono::seconds;
 constexpr milliseconds kReadyTimeout{15000};
 constexpr milliseconds kDrainTimeout{15000};
 constexpr milliseconds kInstanceStopGrace{12000};
+constexpr milliseconds kUnhealthyAfter{2000};  // DOWN this long: replaced
+constexpr milliseconds kLaunchGrace{5000};     // nothing is judged this soon after a launch
 
 }  // namespace
 
@@ -50,10 +53,23 @@ std::optional<std::string> Fleet::launch(const std::string& zone) {
   Instance inst;
   inst.az = zone;
   inst.id = fmt::format("i-{}{}", zone, ++launched_);
-  inst.port = free_port(o_.host);
-  if (inst.port == 0) return std::string("no free port for an instance");
+  std::string netns;
+  if (net_ != nullptr) {
+    auto host = net_->add_host(inst.id, "app", zone);
+    if (!host) return fmt::format("cannot make a host for {}: {}", inst.id, host.error());
+    inst.address = host->address;
+    inst.port = kAppPort;
+    netns = host->netns_path();
+  } else {
+    inst.address = o_.host;
+    inst.port = free_port(o_.host);
+    if (inst.port == 0) return std::string("no free port for an instance");
+  }
+  auto give_back = [&] {
+    if (net_ != nullptr) net_->remove_host(inst.id);
+  };
   std::vector<std::string> argv{o_.program,      "serve",
-                                "--host",        o_.host,
+                                "--host",        inst.address,
                                 "--port",        std::to_string(inst.port),
                                 "--instance-id", inst.id,
                                 "--az",          inst.az,
@@ -65,26 +81,38 @@ std::optional<std::string> Fleet::launch(const std::string& zone) {
     argv.push_back(o_.config_file);
   }
   const auto started = Clock::now();
-  inst.pid = spawn(argv, env_, fmt::format("{}/logs/{}.log", o_.state_dir, inst.id));
-  if (inst.pid < 0) return fmt::format("cannot start an instance: {}", std::strerror(errno));
+  inst.pid = spawn(argv, env_, fmt::format("{}/logs/{}.log", o_.state_dir, inst.id), netns);
+  if (inst.pid < 0) {
+    const std::string why = std::strerror(errno);
+    give_back();
+    return fmt::format("cannot start an instance: {}", why);
+  }
   // Like an auto-scaling group's health-check grace: the instance joins the load balancer once it
   // answers /readyz, and takes traffic once HAProxy's own checks agree.
-  while (http_status(o_.host, inst.port, "/readyz", milliseconds(300)) != 200) {
+  while (http_status(inst.address, inst.port, "/readyz", milliseconds(300)) != 200) {
     if (auto status = reap(inst.pid)) {
+      give_back();
       return fmt::format("instance {} exited during start-up; read {}/logs/{}.log", inst.id, o_.state_dir, inst.id);
     }
     if (Clock::now() - started > kReadyTimeout) {
       region::stop(inst.pid, milliseconds(2000));
+      give_back();
       return fmt::format("instance {} was not ready within {} s; read {}/logs/{}.log", inst.id,
                          kReadyTimeout.count() / 1000, o_.state_dir, inst.id);
     }
     std::this_thread::sleep_for(milliseconds(20));
   }
   const auto ready_ms = std::chrono::duration_cast<milliseconds>(Clock::now() - started).count();
-  if (auto err = lb_.add(inst.id, inst.port)) return err;
+  if (auto err = lb_.add(inst.id, inst.address, inst.port)) {
+    region::stop(inst.pid, milliseconds(2000));
+    give_back();
+    return err;
+  }
   inst.in_lb = true;
   inst.state = State::kInService;
-  log_.event(fmt::format("launched {} in zone {} on port {} (ready in {} ms)", inst.id, inst.az, inst.port, ready_ms));
+  inst.launched = Clock::now();
+  log_.event(fmt::format("launched {} in zone {} at {}:{} (ready in {} ms)", inst.id, inst.az, inst.address, inst.port,
+                         ready_ms));
   instances_.push_back(std::move(inst));
   return std::nullopt;
 }
@@ -148,6 +176,29 @@ void Fleet::deregister_dead() {
     if (inst.state != State::kTerminated || !inst.in_lb) continue;
     if (inst.lb_status.starts_with("DOWN") || Clock::now() - inst.died > seconds(5)) deregister(inst);
   }
+  forget_terminated();
+}
+
+void Fleet::replace_unhealthy() {
+  const auto now = Clock::now();
+  for (auto& inst : instances_) {
+    if (inst.state != State::kInService || !inst.lb_down_since || now - inst.launched < kLaunchGrace) continue;
+    if (now - *inst.lb_down_since < kUnhealthyAfter) continue;
+    const auto down_ms = std::chrono::duration_cast<milliseconds>(now - *inst.lb_down_since).count();
+    deregister(inst);
+    crash(inst);
+    log_.event(
+        fmt::format("{} (zone {}) failed the load balancer's health checks for {:.1f} s: terminated, a "
+                    "replacement starts in a healthy zone",
+                    inst.id, inst.az, static_cast<double>(down_ms) / 1000));
+  }
+  forget_terminated();
+}
+
+void Fleet::forget_terminated() {
+  for (const auto& i : instances_) {
+    if (i.state == State::kTerminated && !i.in_lb && net_ != nullptr) net_->remove_host(i.id);
+  }
   std::erase_if(instances_, [](const Instance& i) { return i.state == State::kTerminated && !i.in_lb; });
 }
 
@@ -169,6 +220,11 @@ void Fleet::refresh_stats(double elapsed) {
     for (const auto& s : lb_.stats()) {
       if (s.name != inst.id) continue;
       inst.lb_status = s.status;
+      if (!s.status.starts_with("DOWN")) {
+        inst.lb_down_since.reset();
+      } else if (!inst.lb_down_since) {
+        inst.lb_down_since = Clock::now();
+      }
       if (elapsed > 0) inst.rps = static_cast<double>(s.total - inst.total) / elapsed;
       inst.total = s.total;
     }
@@ -213,6 +269,9 @@ void Fleet::stop() {
     inst.pid = -1;
   }
   if (!instances_.empty()) std::printf("==> Stopped %zu instance(s)\n", instances_.size());
+  for (const auto& i : instances_) {
+    if (net_ != nullptr) net_->remove_host(i.id);
+  }
   instances_.clear();
 }
 

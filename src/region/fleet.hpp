@@ -34,6 +34,7 @@ std::string_view name_of(State s);
 struct Instance {
   std::string id;
   std::string az;
+  std::string address;  // where it listens: 127.0.0.1 (loopback) or its host's address (netns)
   std::uint16_t port = 0;
   pid_t pid = -1;
   State state = State::kStarting;
@@ -42,20 +43,30 @@ struct Instance {
   std::int64_t total = 0;
   double rps = 0;
   std::chrono::steady_clock::time_point died{};  // when a crash was noticed (kTerminated while still in the LB)
+  std::chrono::steady_clock::time_point launched{};
+  std::optional<std::chrono::steady_clock::time_point> lb_down_since;  // HAProxy has seen it DOWN since
 };
+
+class Network;
 
 class Fleet {
  public:
   // `o`, `lb` and `log` outlive the fleet.
   Fleet(const RegionOptions& o, LoadBalancer& lb, EventLog& log);
 
+  // netns mode: every instance gets a host of its own in its zone (set before start; outlives the fleet).
+  void place_on(Network* network) { net_ = network; }
+
   // Launches the region's --instances with `env` (where the data tier is, and the instances' settings).
   std::optional<std::string> start(std::map<std::string, std::string> env);
 
   // Once a second, from the supervisor's loop: crashed instances noticed, taken out of the load balancer
-  // once HAProxy has seen them down, and replaced.
+  // once HAProxy has seen them down, and replaced; a running instance that HAProxy has seen DOWN for
+  // kUnhealthyAfter (out of the launch grace) is terminated and replaced, as an auto-scaling group does
+  // with an instance that fails the load balancer's health checks (a cut-off zone's, a hung one).
   void reap_crashed();
   void deregister_dead();
+  void replace_unhealthy();
   void replace_missing();
   // Each instance's load balancer status and request rate (over `elapsed` seconds; 0: the rate stays).
   void refresh_stats(double elapsed = 0);
@@ -63,7 +74,9 @@ class Fleet {
   // The verbs; each answers the line `region VERB` prints.
   std::string kill(const std::string& id);
   std::string scale(const std::string& arg);
-  std::string fail_zone(const std::string& zone);
+  // `partition`: the zone is cut off (netns) and its instances keep running until the health checks have
+  // them replaced; otherwise (loopback) they are killed.
+  std::string fail_zone(const std::string& zone, bool partition);
   std::string restore_zone(const std::string& zone);
 
   // Every instance drained in parallel (SIGTERM) and stopped.
@@ -82,12 +95,15 @@ class Fleet {
   // deregister_dead); returns the pid it had.
   pid_t crash(Instance& inst);
   Instance* find(const std::string& id);
+  // Terminated instances out of the load balancer are forgotten and their hosts given back.
+  void forget_terminated();
   int live_count() const;
   std::map<std::string, int> zone_counts() const;
 
   const RegionOptions& o_;
   LoadBalancer& lb_;
   EventLog& log_;
+  Network* net_ = nullptr;
   std::map<std::string, std::string> env_;
   std::vector<std::string> zones_;
   std::set<std::string> failed_zones_;

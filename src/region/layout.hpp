@@ -17,7 +17,8 @@ namespace mc::region {
 struct DataServer {
   std::string name;  // "primary", "replica-1" ..., "redis"
   int port = 0;
-  std::string dir;  // its files
+  std::string dir;                 // its files
+  std::string host = "127.0.0.1";  // its address (netns mode: its host's, set by the region)
 };
 
 struct DataLayout {

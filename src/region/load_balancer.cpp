@@ -36,11 +36,17 @@ LoadBalancer::LoadBalancer(const RegionOptions& o) : o_(o), api_(o.state_dir + "
   settings_.dynamic_cookie_key = random_token(12);
 }
 
+void LoadBalancer::place(const std::string& address, std::uint16_t port, const std::string& netns) {
+  settings_.bind_host = address;
+  settings_.port = port;
+  netns_ = netns;
+}
+
 std::optional<std::string> LoadBalancer::start() {
   settings_.state_dir = o_.state_dir;
   api_ = RuntimeApi(o_.state_dir + "/haproxy.sock");
-  EventLog::step(fmt::format("Starting HAProxy on {}:{}", o_.host, o_.lb_port));
-  if (http_status(o_.host, o_.lb_port, "/", milliseconds(300)) != 0) {
+  EventLog::step(fmt::format("Starting HAProxy on {}:{}", settings_.bind_host, settings_.port));
+  if (netns_.empty() && http_status(o_.host, o_.lb_port, "/", milliseconds(300)) != 0) {
     return fmt::format("port {} on {} is already in use; stop what listens there or pick another --port", o_.lb_port,
                        o_.host);
   }
@@ -49,8 +55,8 @@ std::optional<std::string> LoadBalancer::start() {
     cfg << render_config(settings_);
   }
   ::unlink((o_.state_dir + "/haproxy.sock").c_str());
-  haproxy_ =
-      spawn({haproxy_binary(), "-db", "-f", o_.state_dir + "/haproxy.cfg"}, {}, o_.state_dir + "/logs/haproxy.log");
+  haproxy_ = spawn({haproxy_binary(), "-db", "-f", o_.state_dir + "/haproxy.cfg"}, {},
+                   o_.state_dir + "/logs/haproxy.log", netns_);
   if (haproxy_ < 0) return fmt::format("cannot start haproxy: {}", std::strerror(errno));
   for (int i = 0; i < 100 && !api_.command("show info"); ++i) {
     if (reap(haproxy_)) {
@@ -63,9 +69,9 @@ std::optional<std::string> LoadBalancer::start() {
   return std::nullopt;
 }
 
-std::optional<std::string> LoadBalancer::add(const std::string& id, std::uint16_t port) {
+std::optional<std::string> LoadBalancer::add(const std::string& id, const std::string& address, std::uint16_t port) {
   for (const auto& cmd :
-       {add_server_command(settings_, id, o_.host, port), fmt::format("enable health {}/{}", kBackend, id),
+       {add_server_command(settings_, id, address, port), fmt::format("enable health {}/{}", kBackend, id),
         fmt::format("enable server {}/{}", kBackend, id)}) {
     auto answer = api_.command(cmd);
     if (!answer) return answer.error();

@@ -23,10 +23,12 @@ class LoadBalancer {
   // `o` outlives the load balancer; its state directory is read at start().
   explicit LoadBalancer(const RegionOptions& o);
 
+  // netns mode: HAProxy runs on its own host (the namespace at `netns`) and listens on address:port there.
+  void place(const std::string& address, std::uint16_t port, const std::string& netns);
   // Writes STATE/haproxy.cfg, starts HAProxy on the region's port and waits for its runtime API.
   std::optional<std::string> start();
   // An instance joins: added (in maintenance), its health checks on, enabled; it gets traffic once healthy.
-  std::optional<std::string> add(const std::string& id, std::uint16_t port);
+  std::optional<std::string> add(const std::string& id, const std::string& address, std::uint16_t port);
   // No new requests for it; the ones in flight finish.
   void drain(const std::string& id);
   // Out of rotation at once, its sessions shut and the server deleted; HAProxy's answer when it kept it.
@@ -47,6 +49,7 @@ class LoadBalancer {
   const RegionOptions& o_;
   LbSettings settings_;
   RuntimeApi api_;
+  std::string netns_;  // empty: the machine's own namespace
   pid_t haproxy_ = -1;
   std::vector<ServerStat> stats_;
 };

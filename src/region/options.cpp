@@ -15,6 +15,7 @@ settings::Table region_settings(RegionOptions& o) {
       {"region.sticky_seconds", duration(o.cookie_lifetime, 1, 7LL * 24 * 3600)},
       {"region.cache", boolean(o.cache)},
       {"region.network", choice(o.network)},
+      {"region.security_groups", string(o.security_groups, false)},
       {"region.host", string(o.host, false)},
       {"region.port", integer(o.lb_port, 1, 65535)},
       {"region.threads", integer(o.threads, 1, 64)},

@@ -70,27 +70,34 @@ std::string Fleet::scale(const std::string& arg) {
     retire(*victim);
     done.push_back("drained " + victim->id);
   }
-  std::erase_if(instances_, [](const Instance& i) { return i.state == State::kTerminated && !i.in_lb; });
+  forget_terminated();
   return fmt::format("region: {} -> {} instances ({})\n", before, live_count(),
                      done.empty() ? std::string("nothing to do") : fmt::format("{}", fmt::join(done, ", ")));
 }
 
-std::string Fleet::fail_zone(const std::string& zone) {
+std::string Fleet::fail_zone(const std::string& zone, bool partition) {
   if (std::find(zones_.begin(), zones_.end(), zone) == zones_.end()) {
     return fmt::format("error: no zone {} (zones: {})\n", zone, fmt::join(zones_, ", "));
   }
   failed_zones_.insert(zone);
-  std::vector<std::string> killed;
+  std::vector<std::string> ids;
   for (auto& inst : instances_) {
     if (inst.az != zone || inst.state == State::kTerminated) continue;
-    crash(inst);
-    killed.push_back(inst.id);
+    if (!partition) crash(inst);
+    ids.push_back(inst.id);
   }
-  log_.event(fmt::format("zone {} failed: killed {}", zone,
-                         killed.empty() ? "nothing" : fmt::format("{}", fmt::join(killed, ", "))));
+  const auto list = ids.empty() ? std::string("none") : fmt::format("{}", fmt::join(ids, ", "));
+  if (partition) {
+    log_.event(fmt::format("zone {} cut off: its instances ({}) keep running, unreachable", zone, list));
+    return fmt::format(
+        "region: zone {} is cut off: nothing crosses to or from it, its hosts keep running; the load balancer's "
+        "health checks take its instances ({}) out and the fleet replaces them in the other zones\n",
+        zone, list);
+  }
+  log_.event(fmt::format("zone {} failed: killed {}", zone, list));
   return fmt::format(
       "region: zone {} is down (loopback: its instances were killed: {}); replacements go to the other zones\n", zone,
-      killed.empty() ? std::string("none") : fmt::format("{}", fmt::join(killed, ", ")));
+      list);
 }
 
 std::string Fleet::restore_zone(const std::string& zone) {
@@ -111,7 +118,7 @@ std::string Fleet::restore_zone(const std::string& zone) {
     retire(*victim);
     moved.push_back(fmt::format("{} -> {}", victim->id, instances_.back().id));
   }
-  std::erase_if(instances_, [](const Instance& i) { return i.state == State::kTerminated && !i.in_lb; });
+  forget_terminated();
   log_.event(fmt::format("zone {} restored", zone));
   return fmt::format("region: zone {} restored{}\n", zone,
                      moved.empty() ? std::string() : fmt::format("; rebalanced: {}", fmt::join(moved, ", ")));

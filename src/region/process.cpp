@@ -2,8 +2,10 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -47,7 +49,7 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
 }  // namespace
 
 pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-            const std::string& log_path) {
+            const std::string& log_path, const std::string& netns) {
   // Everything the child needs is prepared before fork: after it only async-signal-safe calls.
   auto args = argv;
   auto envs = environment_with(env);
@@ -58,12 +60,18 @@ pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, st
     log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0) return -1;
   }
+  const int ns_fd = netns.empty() ? -1 : ::open(netns.c_str(), O_RDONLY | O_CLOEXEC);
+  if (!netns.empty() && ns_fd < 0) {
+    if (log_fd >= 0) ::close(log_fd);
+    return -1;
+  }
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(127);  // the supervisor died between fork and prctl
+    if (ns_fd >= 0 && ::setns(ns_fd, CLONE_NEWNET) != 0) ::_exit(126);
     if (log_fd >= 0) {
       ::dup2(log_fd, STDOUT_FILENO);
       ::dup2(log_fd, STDERR_FILENO);
@@ -75,6 +83,7 @@ pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, st
     ::_exit(127);
   }
   if (log_fd >= 0) ::close(log_fd);
+  if (ns_fd >= 0) ::close(ns_fd);
   return pid;
 }
 
@@ -134,6 +143,62 @@ std::optional<std::string> output_of(const std::vector<std::string>& argv) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
   return out;
+}
+
+Expected<std::string, std::string> capture(const std::vector<std::string>& argv, const std::string& netns) {
+  auto args = argv;
+  auto argp = pointers(args);
+  const std::string what = [&] {
+    std::string line;
+    for (const auto& a : argv) line += (line.empty() ? "" : " ") + a;
+    return line;
+  }();
+  const int ns_fd = netns.empty() ? -1 : ::open(netns.c_str(), O_RDONLY | O_CLOEXEC);
+  if (!netns.empty() && ns_fd < 0)
+    return Unexpected(fmt::format("{}: cannot open {}: {}", what, netns, std::strerror(errno)));
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    if (ns_fd >= 0) ::close(ns_fd);
+    return Unexpected(fmt::format("{}: pipe: {}", what, std::strerror(errno)));
+  }
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (ns_fd >= 0 && ::setns(ns_fd, CLONE_NEWNET) != 0) ::_exit(126);
+    ::dup2(fds[1], STDOUT_FILENO);
+    ::dup2(fds[1], STDERR_FILENO);
+    const int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+    ::close_range(3, ~0U, 0);
+    ::execvp(argp[0], argp.data());
+    ::_exit(127);
+  }
+  if (ns_fd >= 0) ::close(ns_fd);
+  ::close(fds[1]);
+  if (pid < 0) {
+    ::close(fds[0]);
+    return Unexpected(fmt::format("{}: fork: {}", what, std::strerror(errno)));
+  }
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const auto n = ::read(fds[0], buf, sizeof(buf));
+    if (n > 0) {
+      out.append(buf, static_cast<std::size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return Unexpected(fmt::format("{}: waitpid: {}", what, std::strerror(errno)));
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return out;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && out.empty()) out = "not found (run script/bootstrap)";
+  return Unexpected(
+      fmt::format("{}: {}", what, out.empty() ? fmt::format("exit status {}", WEXITSTATUS(status)) : out));
 }
 
 std::optional<int> reap(pid_t pid) {
@@ -214,14 +279,22 @@ std::uint16_t free_port(const std::string& host) {
   return port;
 }
 
-bool port_open(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+bool port_open(std::uint16_t port, const std::string& host) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  if (fd >= 0) ::close(fd);
+  ::inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  if (!ok && errno == EINPROGRESS) {
+    // A host behind a security group drops the attempt: a second is the answer "no".
+    pollfd p{fd, POLLOUT, 0};
+    int err = 0;
+    socklen_t len = sizeof(err);
+    ok = ::poll(&p, 1, 1000) == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+  }
+  ::close(fd);
   return ok;
 }
 

@@ -12,16 +12,24 @@
 #include <string>
 #include <vector>
 
+#include "core/expected.hpp"
+
 namespace mc::region {
 
 // Starts `argv` with the supervisor's environment plus `env`; stdout and stderr go to `log_path`
-// (appended), or stay the supervisor's when it is empty. Returns the pid, or -1 (errno set).
+// (appended), or stay the supervisor's when it is empty. `netns`, when set, is the path of the network
+// namespace the child enters before it runs (/run/netns/NAME): the host it runs on. Returns the pid, or -1
+// (errno set).
 pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-            const std::string& log_path);
+            const std::string& log_path, const std::string& netns = {});
 
 // Runs `argv` to completion (output on the supervisor's stdout/stderr); its exit status, -1 when it
 // could not start or died of a signal.
 int run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env);
+
+// Runs `argv` (in the network namespace `netns` when set) to completion with stdout and stderr captured:
+// the output when it exits with 0, else an error "CMD: OUTPUT" (or why it could not run).
+Expected<std::string, std::string> capture(const std::vector<std::string>& argv, const std::string& netns = {});
 
 // The exit of a child if it has exited (without waiting); its status as from waitpid.
 std::optional<int> reap(pid_t pid);
@@ -40,7 +48,7 @@ int http_status(const std::string& host, std::uint16_t port, const std::string& 
 // A TCP port on `host` that nothing listens on at this moment.
 std::uint16_t free_port(const std::string& host);
 
-// Whether something accepts a TCP connection on 127.0.0.1:port.
-bool port_open(std::uint16_t port);
+// Whether something accepts a TCP connection on host:port (127.0.0.1 by default) within about a second.
+bool port_open(std::uint16_t port, const std::string& host = "127.0.0.1");
 
 }  // namespace mc::region

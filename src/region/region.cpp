@@ -17,12 +17,16 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <thread>
 
 #include "region/control.hpp"
 #include "region/data_tier.hpp"
 #include "region/events.hpp"
 #include "region/fleet.hpp"
 #include "region/load_balancer.hpp"
+#include "region/network.hpp"
+#include "region/process.hpp"
+#include "region/security_groups.hpp"
 #include "region/status_view.hpp"
 #include "session/session.hpp"
 
@@ -72,13 +76,7 @@ class Supervisor final : public ControlTarget {
     o_.state_dir = fs::absolute(o_.state_dir).lexically_normal().string();
     o_.data_dir = o_.data_dir.empty() ? o_.state_dir + "/data" : fs::absolute(o_.data_dir).lexically_normal().string();
     if (auto err = control_.claim(o_.state_dir)) return err;
-    if (o_.network != NetworkMode::kLoopback) {
-      return fmt::format(
-          "--network {}: this version of the region runs on loopback only (every part on {}); run with --network "
-          "loopback",
-          to_string(o_.network), o_.host);
-    }
-    log_.event("network loopback: every part on 127.0.0.1; zones are labels, security groups are not enforced");
+    if (auto err = build_network()) return err;
 
     if (auto err = data_.read_layout()) return err;
     auto env = data_.env();
@@ -93,7 +91,82 @@ class Supervisor final : public ControlTarget {
     }
     if (auto err = data_.start(env)) return err;
     if (auto err = lb_.start()) return err;
+    if (auto err = start_forwarder()) return err;
     return fleet_.start(std::move(env));
+  }
+
+  // The network mode (auto: netns when the machine allows it) and, in netns mode, the hosts: the router and
+  // zones, the internet host, the load balancer's host and the data tier's.
+  std::optional<std::string> build_network() {
+    const auto why_not = o_.network == NetworkMode::kLoopback ? std::nullopt : netns_unavailable();
+    if (o_.network == NetworkMode::kNetns && why_not) {
+      return fmt::format("--network netns cannot run here: {}; run as root, or choose --network loopback", *why_not);
+    }
+    if (o_.network == NetworkMode::kAuto) o_.network = why_not ? NetworkMode::kLoopback : NetworkMode::kNetns;
+    if (o_.network == NetworkMode::kLoopback) {
+      log_.event(
+          fmt::format("network loopback{}: every part on 127.0.0.1; zones are labels, security groups are not "
+                      "enforced",
+                      why_not ? fmt::format(" ({}; netns mode needs root)", *why_not) : std::string()));
+      return std::nullopt;
+    }
+    auto groups = sg::load(o_.security_groups);
+    if (!groups) return groups.error();
+    const auto id = network_id(o_.state_dir);
+    if (const auto left = leftover_namespaces(id); !left.empty()) {
+      EventLog::step(
+          fmt::format("Removing what a region of this state left running ({} namespaces mc-{}-*)", left.size(), id));
+      auto removed = remove_network(id);
+      if (!removed) return fmt::format("{}; then run `myclothes region cleanup`", removed.error());
+    }
+    std::vector<std::string> zones = fleet_.zones();
+    while (zones.size() < 3) zones.emplace_back(1, static_cast<char>('a' + zones.size()));
+    EventLog::step(fmt::format("Building the network: zones {} as bridges, each host its own namespace mc-{}-*",
+                               fmt::join(zones, ","), id));
+    net_.emplace(id, zones, std::move(*groups), o_.state_dir + "/net");
+    if (auto err = net_->create()) return fmt::format("building the network: {}", *err);
+    std::vector<NetHost> data;
+    std::vector<std::string> names{"primary"};
+    for (int n = 1; n <= o_.replicas; ++n) names.push_back(fmt::format("replica-{}", n));
+    names.emplace_back("redis");
+    for (const auto& name : names) {
+      auto h = net_->add_host(name, name == "redis" ? "redis" : "pg", kDataZone);
+      if (!h) return fmt::format("building the network: {}", h.error());
+      data.push_back(*h);
+    }
+    if (auto err = data_.place(data, net_->block())) return err;
+    lb_.place(net_->lb().address, kLbPort, net_->lb().netns_path());
+    fleet_.place_on(&*net_);
+    log_.event(
+        fmt::format("network netns {}: hosts in namespaces mc-{}-*, zones {} cut off by `fail-az`, security "
+                    "groups from {}",
+                    net_->block(), id, fmt::join(zones, ","), o_.security_groups));
+    return std::nullopt;
+  }
+
+  // netns mode: the shoppers' URL on the machine (127.0.0.1:PORT) relayed to the load balancer from the
+  // internet host, so that shoppers enter the region the way they do on AWS (docs/adr/0011).
+  std::optional<std::string> start_forwarder() {
+    if (!net_) return std::nullopt;
+    if (http_status(o_.host, o_.lb_port, "/", std::chrono::milliseconds(300)) != 0) {
+      return fmt::format("port {} on {} is already in use; stop what listens there or pick another --port", o_.lb_port,
+                         o_.host);
+    }
+    forwarder_ = spawn({o_.program, "region", "forward", "--listen", fmt::format("{}:{}", o_.host, o_.lb_port), "--to",
+                        fmt::format("{}:{}", net_->lb().address, kLbPort), "--netns", net_->internet().netns_path()},
+                       {}, o_.state_dir + "/logs/forwarder.log");
+    if (forwarder_ < 0) return fmt::format("cannot start the forwarder: {}", std::strerror(errno));
+    for (int i = 0; i < 100; ++i) {
+      if (http_status(o_.host, o_.lb_port, "/healthz", std::chrono::milliseconds(300)) != 0) return std::nullopt;
+      if (reap(forwarder_)) {
+        forwarder_ = -1;
+        return fmt::format("the forwarder on {}:{} exited; read {}/logs/forwarder.log", o_.host, o_.lb_port,
+                           o_.state_dir);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return fmt::format("nothing answers on {}:{} through the forwarder; read {}/logs/forwarder.log", o_.host,
+                       o_.lb_port, o_.state_dir);
   }
 
   void loop() {
@@ -114,6 +187,7 @@ class Supervisor final : public ControlTarget {
         last_stats = now;
         data_.watch(stopping_);
         fleet_.deregister_dead();
+        fleet_.replace_unhealthy();
         fleet_.replace_missing();
       }
       if (log_.tty() && now - last_draw >= seconds(1)) {
@@ -129,6 +203,11 @@ class Supervisor final : public ControlTarget {
       log_.event(fmt::format("HAProxy exited; read {}/logs/haproxy.log. Stopping the region", o_.state_dir));
       stopping_ = true;
     }
+    if (forwarder_ > 0 && reap(forwarder_)) {
+      forwarder_ = -1;
+      log_.event(fmt::format("the forwarder exited; read {}/logs/forwarder.log. Stopping the region", o_.state_dir));
+      stopping_ = true;
+    }
   }
 
   RegionView view() const {
@@ -138,7 +217,9 @@ class Supervisor final : public ControlTarget {
                       .failed_zones = fleet_.failed_zones(),
                       .desired = fleet_.desired(),
                       .db = data_.servers(),
-                      .redis_up = data_.redis_up()};
+                      .redis_up = data_.redis_up(),
+                      .redis_address = data_.redis_address(),
+                      .net = net_ ? &*net_ : nullptr};
   }
 
   // ---- the verbs (ControlTarget) ----
@@ -151,8 +232,47 @@ class Supervisor final : public ControlTarget {
     return data_.is_replica(target) ? data_.kill_replica(target) : fleet_.kill(target);
   }
   std::string scale(const std::string& count) override { return fleet_.scale(count); }
-  std::string fail_zone(const std::string& zone) override { return fleet_.fail_zone(zone); }
-  std::string restore_zone(const std::string& zone) override { return fleet_.restore_zone(zone); }
+  std::string fail_zone(const std::string& zone) override {
+    if (!net_) return fleet_.fail_zone(zone, false);
+    if (net_->cut_off(zone)) return fmt::format("error: zone {} is cut off already\n", zone);
+    if (auto err = net_->cut_zone(zone)) return fmt::format("error: {}\n", *err);
+    const auto& fleet_zones = fleet_.zones();
+    if (std::find(fleet_zones.begin(), fleet_zones.end(), zone) != fleet_zones.end()) {
+      return fleet_.fail_zone(zone, true);
+    }
+    log_.event(fmt::format("zone {} cut off: the data tier is unreachable", zone));
+    return fmt::format(
+        "region: zone {} is cut off: it holds the data tier (PostgreSQL and Redis), which no instance reaches now; "
+        "`myclothes region restore-az {}` reconnects it\n",
+        zone, zone);
+  }
+  std::string restore_zone(const std::string& zone) override {
+    if (!net_) return fleet_.restore_zone(zone);
+    if (!net_->cut_off(zone)) return fmt::format("error: zone {} is not cut off\n", zone);
+    if (auto err = net_->restore_zone(zone)) return fmt::format("error: {}\n", *err);
+    const auto& fleet_zones = fleet_.zones();
+    if (std::find(fleet_zones.begin(), fleet_zones.end(), zone) != fleet_zones.end()) {
+      return fleet_.restore_zone(zone);
+    }
+    log_.event(fmt::format("zone {} reconnected", zone));
+    return fmt::format("region: zone {} reconnected\n", zone);
+  }
+  std::string security_groups() override {
+    if (!net_) {
+      return fmt::format(
+          "region: network {}: no security groups are enforced (every part on 127.0.0.1); the groups of {} apply "
+          "in netns mode\n",
+          to_string(o_.network), o_.security_groups);
+    }
+    return sg::render_text(net_->groups(), net_->sg_hosts());
+  }
+  std::string sg_check() override {
+    if (!net_) return "error: sg-check needs the netns network (this region runs on loopback)\n";
+    const auto probes = net_->check();
+    auto text = sg::render_matrix(probes);
+    if (!sg::all_as_expected(probes)) text += "error: the observed paths differ from the declared security groups\n";
+    return text;
+  }
   void down() override {
     stopping_ = true;
     log_.event("`region down`: stopping everything");
@@ -160,9 +280,23 @@ class Supervisor final : public ControlTarget {
 
   void shutdown() {
     control_.close();
+    if (net_) {
+      // Cut-off zones first reconnected: the instances drain and the data tier stops cleanly.
+      for (const auto& z : net_->zones()) {
+        if (net_->cut_off(z)) (void)net_->restore_zone(z);
+      }
+    }
     fleet_.stop();
+    if (forwarder_ > 0) {
+      region::stop(forwarder_, std::chrono::milliseconds(2000));
+      forwarder_ = -1;
+    }
     lb_.stop();
     data_.stop();
+    if (net_) {
+      net_->destroy();
+      std::printf("==> Removed the network (namespaces mc-%s-*, link mc%s)\n", net_->id().c_str(), net_->id().c_str());
+    }
     std::printf("region: stopped; nothing of it is left running\n");
     std::fflush(stdout);
     control_.answer_down(
@@ -177,6 +311,8 @@ class Supervisor final : public ControlTarget {
   DataTier data_;
   LoadBalancer lb_;
   Fleet fleet_;
+  std::optional<Network> net_;  // netns mode
+  pid_t forwarder_ = -1;        // netns mode: 127.0.0.1:PORT -> the load balancer, from the internet host
   bool stopping_ = false;
 };
 

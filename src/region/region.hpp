@@ -19,13 +19,15 @@
 #include "core/settings.hpp"
 
 namespace mc::region {
-// loopback: every part on 127.0.0.1, zones are labels. netns: each host in its own network namespace.
-enum class NetworkMode { kLoopback, kNetns };
+// loopback: every part on 127.0.0.1, zones are labels. netns: each host in its own network namespace, zones
+// are bridges, security groups are nftables rules (network.hpp). auto: netns when the machine allows it (root,
+// iproute2, nftables), loopback otherwise — and the region says which and why.
+enum class NetworkMode { kAuto, kLoopback, kNetns };
 }  // namespace mc::region
 
 template <>
 struct mc::Choices<mc::region::NetworkMode> {
-  static constexpr std::array<std::string_view, 2> names{"loopback", "netns"};
+  static constexpr std::array<std::string_view, 3> names{"auto", "loopback", "netns"};
 };
 
 namespace mc::region {
@@ -40,8 +42,8 @@ struct RegionOptions {
   std::string services = "deploy/local/services";  // starts and stops PostgreSQL and Redis
   std::string host = "127.0.0.1";
   std::uint16_t lb_port = 8080;
-  std::uint16_t pg_port = 55432;
-  std::uint16_t redis_port = 56379;
+  std::uint16_t pg_port = 25432;
+  std::uint16_t redis_port = 26379;
   int replicas = 2;  // PostgreSQL streaming read replicas on pg_port + 1 ... (0: the primary serves every read)
   int instances = 4;
   int azs = 2;  // zones a, b, c ...
@@ -51,7 +53,8 @@ struct RegionOptions {
   int threads = 1;            // I/O threads of each instance
   std::int64_t products = 0;  // seed this many when the catalog is empty (0: the program's default)
   bool cache = true;          // false: the instances' catalog reads skip the Redis cache (sessions still use Redis)
-  NetworkMode network = NetworkMode::kLoopback;
+  NetworkMode network = NetworkMode::kAuto;
+  std::string security_groups = "deploy/local/security-groups.toml";  // netns mode: the groups and their rules
   bool live = true;  // redraw a status table (when stdout is a terminal); else print events only
 };
 
@@ -79,8 +82,19 @@ std::string zone_for_removal(const std::map<std::string, int>& counts);
 int up(const RegionOptions& options);
 
 // Sends one command ("status", "status --json", "kill ID" (an instance, or replica-N), "scale N",
-// "fail-az AZ", "restore-az AZ", "down") to the region running in `state_dir`, prints its answer, and returns the exit
-// status.
+// "fail-az AZ", "restore-az AZ", "sg", "sg-check", "down") to the region running in `state_dir`, prints its
+// answer, and returns the exit status: 1 when the answer's first or last line starts with "error:".
 int control(const std::string& state_dir, const std::string& command);
+
+// `region cleanup`: what a region that did not stop (a crash of its supervisor, kill -9) left in `state_dir`'s
+// name — its namespaces and their processes, the machine's link, the data tier — removed. Refused while a
+// region answers there.
+int cleanup(const RegionOptions& options);
+
+// `region sg` without a running region: the groups of `file`, without members.
+int print_groups(const std::string& file);
+
+// Whether a region answers on `state_dir`'s control socket.
+bool region_answers(const std::string& state_dir);
 
 }  // namespace mc::region

@@ -57,6 +57,7 @@ std::vector<DbServer> db_servers(const DataLayout& layout, const std::optional<s
   DbServer primary;
   primary.name = "primary";
   primary.role = "primary";
+  primary.host = layout.primary.host;
   primary.port = static_cast<std::uint16_t>(layout.primary.port);
   primary.up = rows.has_value();
   primary.state = rows ? "serving" : "unreachable";
@@ -66,6 +67,7 @@ std::vector<DbServer> db_servers(const DataLayout& layout, const std::optional<s
     DbServer r;
     r.name = layout.replicas[i].name;
     r.role = "replica";
+    r.host = layout.replicas[i].host;
     r.port = static_cast<std::uint16_t>(layout.replicas[i].port);
     r.pid = i < postmasters.size() ? postmasters[i] : -1;
     const ReplicationRow* best = nullptr;

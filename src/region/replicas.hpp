@@ -39,6 +39,7 @@ struct ReplicationRow {
 struct DbServer {
   std::string name;  // "primary", "replica-1" ...
   std::string role;  // "primary" | "replica"
+  std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   bool up = false;
   // primary: "serving" or "unreachable"; replica: pg_stat_replication's state ("streaming", "catchup" ...),

@@ -11,6 +11,17 @@ namespace json = boost::json;
 
 std::string lb_url(const RegionOptions& o) { return fmt::format("http://{}:{}/", o.host, o.lb_port); }
 
+namespace {
+
+// The zone of a data tier's server: its host's (netns), none on loopback.
+json::value data_zone(const RegionView& v, const std::string& name) {
+  if (v.net == nullptr) return nullptr;
+  const auto* h = v.net->host(name);
+  return h ? json::value(h->zone) : json::value(nullptr);
+}
+
+}  // namespace
+
 json::object status_json(const RegionView& v) {
   const auto& o = v.options;
   json::array instances;
@@ -18,37 +29,71 @@ json::object status_json(const RegionView& v) {
     instances.emplace_back(json::object{{"id", i.id},
                                         {"az", i.az},
                                         {"state", name_of(i.state)},
-                                        {"url", fmt::format("http://{}:{}/", o.host, i.port)},
+                                        {"url", fmt::format("http://{}:{}/", i.address, i.port)},
+                                        {"address", fmt::format("{}:{}", i.address, i.port)},
                                         {"pid", i.pid},
                                         {"lb", i.lb_status},
                                         {"rps", static_cast<std::int64_t>(std::lround(i.rps))}});
   }
   json::array db;
   for (const auto& s : v.db) {
-    json::object server{{"name", s.name}, {"role", s.role},
-                        {"up", s.up},     {"state", s.state},
-                        {"port", s.port}, {"url", fmt::format("postgresql://127.0.0.1:{}/myclothes", s.port)}};
+    json::object server{{"name", s.name},
+                        {"role", s.role},
+                        {"up", s.up},
+                        {"state", s.state},
+                        {"port", s.port},
+                        {"url", fmt::format("postgresql://{}:{}/myclothes", s.host, s.port)},
+                        {"address", fmt::format("{}:{}", s.host, s.port)},
+                        {"az", data_zone(v, s.name)}};
     // null when not known: the primary does not list the replica (down, or not streaming yet).
     server["lag_bytes"] = s.lag_bytes ? json::value(*s.lag_bytes) : json::value(nullptr);
     if (s.role == "replica") server["pid"] = s.pid > 0 ? json::value(s.pid) : json::value(nullptr);
     db.emplace_back(std::move(server));
   }
   json::array zones;
-  for (const auto& z : v.zones) zones.emplace_back(json::object{{"name", z}, {"failed", v.failed_zones.contains(z)}});
-  return json::object{{"lb", lb_url(o)},
-                      {"network", to_string(o.network)},
-                      {"session", to_string(o.session)},
-                      {"sticky", o.sticky},
-                      {"cache", o.cache},
-                      {"replicas", o.replicas},
-                      {"desired", v.desired},
-                      {"zones", std::move(zones)},
-                      {"instances", std::move(instances)},
-                      {"db", std::move(db)},
-                      {"redis", json::array{json::object{{"name", "redis"},
-                                                         {"role", "master"},
-                                                         {"up", v.redis_up},
-                                                         {"url", fmt::format("redis://127.0.0.1:{}", o.redis_port)}}}}};
+  for (const auto& z : v.net ? v.net->zones() : v.zones) {
+    json::object zone{{"name", z}, {"failed", v.failed_zones.contains(z) || (v.net && v.net->cut_off(z))}};
+    if (v.net) zone["cut_off"] = v.net->cut_off(z);
+    zones.emplace_back(std::move(zone));
+  }
+  json::object out{{"lb", lb_url(o)},
+                   {"network", to_string(o.network)},
+                   {"session", to_string(o.session)},
+                   {"sticky", o.sticky},
+                   {"cache", o.cache},
+                   {"replicas", o.replicas},
+                   {"desired", v.desired},
+                   {"zones", std::move(zones)},
+                   {"instances", std::move(instances)},
+                   {"db", std::move(db)},
+                   {"redis", json::array{json::object{{"name", "redis"},
+                                                      {"role", "master"},
+                                                      {"up", v.redis_up},
+                                                      {"az", data_zone(v, "redis")},
+                                                      {"address", v.redis_address},
+                                                      {"url", fmt::format("redis://{}", v.redis_address)}}}}};
+  if (v.net != nullptr) {
+    // The hosts as the network has them (an addition to the contract: docs/region.md).
+    json::array hosts;
+    hosts.emplace_back(json::object{{"name", "ops"},
+                                    {"role", "ops"},
+                                    {"zone", nullptr},
+                                    {"address", v.net->sg_hosts().front().address},
+                                    {"netns", nullptr},
+                                    {"cut_off", false}});
+    for (const auto& h : v.net->hosts()) {
+      hosts.emplace_back(json::object{{"name", h.name},
+                                      {"role", h.role},
+                                      {"zone", h.zone.empty() ? json::value(nullptr) : json::value(h.zone)},
+                                      {"address", h.address},
+                                      {"netns", h.netns},
+                                      {"cut_off", !h.zone.empty() && v.net->cut_off(h.zone)}});
+    }
+    out["hosts"] = std::move(hosts);
+    out["net"] = json::object{
+        {"id", v.net->id()}, {"prefix", v.net->prefix()}, {"block", v.net->block()}, {"link", "mc" + v.net->id()}};
+  }
+  return out;
 }
 
 std::string status_table(const RegionView& v) {
@@ -58,19 +103,29 @@ std::string status_table(const RegionView& v) {
   out += fmt::format("{:<10} {:<4} {:<11} {:<10} {:>8}  {}\n", "INSTANCE", "AZ", "STATE", "LB", "REQ/S", "URL");
   for (const auto& i : v.instances) {
     out += fmt::format("{:<10} {:<4} {:<11} {:<10} {:>8.1f}  http://{}:{}/\n", i.id, i.az, name_of(i.state),
-                       i.lb_status, i.rps, o.host, i.port);
+                       i.lb_status, i.rps, i.address, i.port);
   }
   out += fmt::format(
       "desired {}, zones {}{}\n", v.desired, fmt::join(v.zones, ","),
       v.failed_zones.empty() ? std::string() : fmt::format(" (failed: {})", fmt::join(v.failed_zones, ",")));
   out += fmt::format("{:<10} {:<8} {:<14} {:>9}  {}\n", "DATABASE", "ROLE", "STATE", "LAG", "URL");
   for (const auto& s : v.db) {
-    out += fmt::format("{:<10} {:<8} {:<14} {:>9}  postgresql://127.0.0.1:{}/myclothes\n", s.name, s.role,
-                       s.up || s.role == "replica" ? s.state : "DOWN (" + s.state + ")",
-                       s.role == "replica" && s.lag_bytes ? format_bytes(*s.lag_bytes) : std::string("-"), s.port);
+    out +=
+        fmt::format("{:<10} {:<8} {:<14} {:>9}  postgresql://{}:{}/myclothes\n", s.name, s.role,
+                    s.up || s.role == "replica" ? s.state : "DOWN (" + s.state + ")",
+                    s.role == "replica" && s.lag_bytes ? format_bytes(*s.lag_bytes) : std::string("-"), s.host, s.port);
   }
-  out += fmt::format("Redis 127.0.0.1:{} {}   catalog cache {}\n", o.redis_port, v.redis_up ? "up" : "DOWN",
+  out += fmt::format("Redis {} {}   catalog cache {}\n", v.redis_address, v.redis_up ? "up" : "DOWN",
                      o.cache ? "on" : "off (--no-cache)");
+  if (v.net != nullptr) {
+    out += fmt::format("HOST       ROLE      ZONE  ADDRESS        NAMESPACE  (network {}, link mc{})\n", v.net->block(),
+                       v.net->id());
+    for (const auto& h : v.net->hosts()) {
+      const bool cut = !h.zone.empty() && v.net->cut_off(h.zone);
+      out += fmt::format("{:<10} {:<9} {:<5} {:<14} {}{}\n", h.name, h.role, h.zone.empty() ? "-" : h.zone, h.address,
+                         h.netns, cut ? "  CUT OFF" : "");
+    }
+  }
   return out;
 }
 

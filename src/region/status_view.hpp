@@ -11,6 +11,7 @@
 
 #include "region/events.hpp"
 #include "region/fleet.hpp"
+#include "region/network.hpp"
 #include "region/region.hpp"
 #include "region/replicas.hpp"
 
@@ -24,6 +25,8 @@ struct RegionView {
   int desired = 0;
   std::vector<DbServer> db;  // the primary first, then the replicas
   bool redis_up = false;
+  std::string redis_address;     // host:port
+  const Network* net = nullptr;  // netns mode: the hosts, their zones and addresses
 };
 
 // The load balancer's address, where the store is.

@@ -64,7 +64,7 @@ TEST(Config, TheShippedExampleLoads) {
   s.file = std::string(MYCLOTHES_SOURCE_DIR) + "/deploy/local/myclothes.toml";
   auto c = load_config(s);
   ASSERT_TRUE(c) << c.error();
-  EXPECT_EQ(c->redis.port, 56379);
+  EXPECT_EQ(c->redis.port, 26379);
   EXPECT_TRUE(c->db.replicas.empty());
 }
 

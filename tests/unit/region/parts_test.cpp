@@ -20,6 +20,8 @@ struct FakeTarget final : ControlTarget {
   std::string scale(const std::string& count) override { return "scale " + count + "\n"; }
   std::string fail_zone(const std::string& zone) override { return "fail " + zone + "\n"; }
   std::string restore_zone(const std::string& zone) override { return "restore " + zone + "\n"; }
+  std::string security_groups() override { return "groups\n"; }
+  std::string sg_check() override { return "matrix\n"; }
   void down() override { downs++; }
   int downs = 0;
 };
@@ -43,9 +45,21 @@ TEST(ControlProtocol, EachVerbGoesToItsPart) {
   EXPECT_EQ(handle("scale 3", t), "scale 3\n");
   EXPECT_EQ(handle("fail-az b", t), "fail b\n");
   EXPECT_EQ(handle("restore-az b", t), "restore b\n");
+  EXPECT_EQ(handle("sg", t), "groups\n");
+  EXPECT_EQ(handle("sg-check", t), "matrix\n");
   EXPECT_EQ(handle("reboot", t),
-            "error: unknown command \"reboot\"; try status, kill ID, scale N, fail-az AZ, restore-az AZ, down\n");
+            "error: unknown command \"reboot\"; try status, kill ID, scale N, fail-az AZ, restore-az AZ, sg, sg-check, "
+            "down\n");
   EXPECT_EQ(t.downs, 0) << "down is the socket's to answer later, never handle's";
+}
+
+TEST(ControlProtocol, AnAnswerFailsWhenItsFirstOrLastLineIsAnError) {
+  EXPECT_TRUE(failed("error: no zone q\n"));
+  EXPECT_TRUE(failed("matrix\nrow\nerror: 2 paths differ\n"));
+  EXPECT_TRUE(failed("matrix\nerror: 2 paths differ"));
+  EXPECT_FALSE(failed("matrix\nrow\nsg-check: 40 paths probed, all as declared\n"));
+  EXPECT_FALSE(failed("region: an error: is only a word here\n"));
+  EXPECT_FALSE(failed(""));
 }
 
 TEST(ControlProtocol, TheSocketLivesInTheStateDirectory) { EXPECT_EQ(control_socket("/s/rg"), "/s/rg/control.sock"); }
@@ -58,9 +72,11 @@ struct Fixture {
   Fixture() {
     o.lb_port = 18080;
     o.redis_port = 26492;
+    o.network = NetworkMode::kLoopback;
     Instance i;
     i.id = "i-a1";
     i.az = "a";
+    i.address = "127.0.0.1";
     i.port = 40001;
     i.pid = 77;
     i.state = State::kInService;
@@ -78,7 +94,8 @@ struct Fixture {
                       .failed_zones = failed,
                       .desired = 2,
                       .db = {primary, replica},
-                      .redis_up = true};
+                      .redis_up = true,
+                      .redis_address = "127.0.0.1:26492"};
   }
 };
 
