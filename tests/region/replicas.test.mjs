@@ -1,4 +1,4 @@
-// Read replicas in the local region, against a real one: a PostgreSQL primary with two streaming replicas
+// Read replicas in the local region (network loopback), against a real one: a PostgreSQL primary with two streaming replicas
 // (made by deploy/local/services --replicas 2), two instances behind HAProxy, Redis. Checks that the region
 // reports each database server with its replication lag, that catalog reads missing the cache are served by
 // the replicas, that `region kill replica-1` under browsing costs no request and the replica comes back by
@@ -26,7 +26,9 @@ async function makeRegion(name, { replicas, instances, extraArgs = [] }) {
   return new Region({
     program, root, state, ports: await regionPorts(replicas), products: 200, instances, azs: 2, session: 'redis',
     sticky: false, logFile: path.join(state, 'replicas-test.log'),
-    extraArgs: ['--replicas', String(replicas), ...extraArgs],
+    // On loopback, whoever runs it: tests/region/region.test.mjs has the netns network, this file keeps the
+    // loopback mode tested (and the replicas' ports are the services script's convention).
+    extraArgs: ['--network', 'loopback', '--replicas', String(replicas), ...extraArgs],
   });
 }
 

@@ -2,6 +2,7 @@
 // load balancer while a test changes the region, and whether a port still answers. The region itself is
 // lab/common/region.mjs's Region. (Not a test file: `node --test tests/region/` runs only *.test.mjs.)
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -40,15 +41,46 @@ export function keepBrowsing({ shoppers, result, request }) {
   };
 }
 
-// Whether something accepts a TCP connection on 127.0.0.1:port (within a second).
-export function portAnswers(port) {
+// Whether something accepts a TCP connection on host:port (within a second).
+export function portAnswers(port, host = '127.0.0.1') {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
+    const socket = net.connect({ host, port });
     socket.setTimeout(1000);
     socket.once('connect', () => { socket.destroy(); resolve(true); });
     socket.once('error', () => resolve(false));
     socket.once('timeout', () => { socket.destroy(); resolve(false); });
   });
+}
+
+// Whether a TCP connect from inside the network namespace `netns` to host:port succeeds within two seconds
+// (bash's /dev/tcp, run in the namespace with `ip netns exec`).
+export function connectsFrom(netns, host, port) {
+  const r = spawnSync('ip', ['netns', 'exec', netns, 'timeout', '2', 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port}`],
+    { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+// The network namespaces whose names start with `prefix`.
+export function namespacesOf(prefix) {
+  const out = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
+  return out.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(prefix));
+}
+
+// Whether the machine's own namespace has the link `name`.
+export function linkExists(name) {
+  return spawnSync('ip', ['link', 'show', name], { stdio: 'ignore' }).status === 0;
+}
+
+// The nftables tables of the machine's own namespace ("inet mc_sg" …).
+export function machineTables() {
+  const out = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' }).stdout ?? '';
+  return out.split('\n').filter((l) => l.startsWith('table ')).map((l) => l.slice(6));
+}
+
+// The pids of processes whose command line contains `text`.
+export function processesMentioning(text) {
+  const out = spawnSync('pgrep', ['-f', text], { encoding: 'utf8' }).stdout ?? '';
+  return out.split('\n').filter(Boolean).map(Number).filter((p) => p !== process.pid);
 }
 
 export { dataLayout } from '../../lab/common/region.mjs';
