@@ -181,6 +181,23 @@ void Fleet::deregister_dead() {
 
 void Fleet::replace_unhealthy() {
   const auto now = Clock::now();
+  // When no instance passes its checks, what fails is something they all share (the database, every zone
+  // cut off), not an instance: replacing them would only take the fleet down with it.
+  const bool any_healthy = std::any_of(instances_.begin(), instances_.end(), [](const Instance& i) {
+    return i.state == State::kInService && i.lb_status.starts_with("UP");
+  });
+  if (!any_healthy) {
+    if (!fleet_down_noted_ && std::any_of(instances_.begin(), instances_.end(), [](const Instance& i) {
+          return i.state == State::kInService && i.lb_down_since.has_value();
+        })) {
+      log_.event(
+          "every instance fails the load balancer's health checks: a shared dependency is down, so none is "
+          "replaced");
+      fleet_down_noted_ = true;
+    }
+    return;
+  }
+  fleet_down_noted_ = false;
   for (auto& inst : instances_) {
     if (inst.state != State::kInService || !inst.lb_down_since || now - inst.launched < kLaunchGrace) continue;
     if (now - *inst.lb_down_since < kUnhealthyAfter) continue;

@@ -63,7 +63,8 @@ class Fleet {
   // Once a second, from the supervisor's loop: crashed instances noticed, taken out of the load balancer
   // once HAProxy has seen them down, and replaced; a running instance that HAProxy has seen DOWN for
   // kUnhealthyAfter (out of the launch grace) is terminated and replaced, as an auto-scaling group does
-  // with an instance that fails the load balancer's health checks (a cut-off zone's, a hung one).
+  // with an instance that fails the load balancer's health checks (a cut-off zone's, a hung one) — unless
+  // none passes them: then a dependency they share is down, and replacing would empty the fleet.
   void reap_crashed();
   void deregister_dead();
   void replace_unhealthy();
@@ -110,6 +111,7 @@ class Fleet {
   std::vector<Instance> instances_;
   int desired_ = 0;
   int launched_ = 0;
+  bool fleet_down_noted_ = false;  // "every instance fails its checks" said once
 };
 
 }  // namespace mc::region

@@ -142,6 +142,22 @@ test('the database and Redis are out of reach of the internet host and of the lo
   assert.equal(await portAnswers(5432, pg.address), true, 'the operators (this namespace) reach PostgreSQL');
 });
 
+test('a shopper\'s cart lives in Redis on its own host, reached through the load balancer', async () => {
+  const product = await (await fetch(new URL('/api/v1/products/7', lb))).json();
+  const { sku } = product.variants.find((v) => v.stock > 0);
+  const added = await fetch(new URL('/api/v1/cart/items', lb), {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ sku, qty: 1 }),
+  });
+  assert.equal(added.status, 200, await added.text());
+  const cookie = added.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  for (let n = 0; n < 4; n++) {  // every instance sees the same cart
+    const res = await fetch(new URL('/api/v1/cart', lb), { headers: { Cookie: cookie } });
+    const cart = await res.json();
+    assert.equal(res.status, 200);
+    assert.deepEqual(cart.items.map((l) => [l.sku, l.qty]), [[sku, 1]], `from ${res.headers.get('x-instance-id')}`);
+  }
+});
+
 test('the load balancer spreads requests round robin over every instance', async () => {
   const seen = new Map();
   for (let n = 0; n < 12; n++) {
