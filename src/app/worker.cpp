@@ -121,7 +121,7 @@ Expected<std::unique_ptr<Worker>, std::string> make_worker(const Shared& shared,
   http::MiddlewareOptions middleware{
       config.server.instance_id, config.server.az,
       [views = w->views.get()](const http::Request& req) { return web::not_found_page(*views, req); },
-      web::unavailable_page};
+      web::unavailable_page, web::bad_text_page};
   w->handler = http::with_middleware(w->router, std::move(middleware));
   return w;
 }

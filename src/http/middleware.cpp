@@ -10,6 +10,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/text.hpp"
 #include "http/detail/text.hpp"
 #include "http/server.hpp"
 
@@ -108,6 +109,46 @@ Response unavailable(const State& s, const Request& req, const Unavailable& e) {
   return r;
 }
 
+// Every '&'-separated part of a query or form body, decoded ('+' is a space), is UTF-8. A part that does not
+// decode (a bad escape) is left to the handler, which treats it as absent.
+bool utf8_parts(std::string_view text) {
+  while (!text.empty()) {
+    const auto amp = text.find('&');
+    const auto part = text.substr(0, amp);
+    text = amp == std::string_view::npos ? std::string_view{} : text.substr(amp + 1);
+    if (part.find('%') == std::string_view::npos) {
+      if (!valid_utf8(part)) return false;
+      continue;
+    }
+    if (const auto decoded = url_decode(part, true); decoded && !valid_utf8(*decoded)) return false;
+  }
+  return true;
+}
+
+// What reaches handlers (and from them PostgreSQL) is text: the path, the query and a form body, once
+// percent-decoded, are well-formed UTF-8.
+bool well_formed_text(const Request& req) {
+  const auto path = req.path();
+  if (path.find('%') != std::string_view::npos) {
+    if (const auto decoded = url_decode(path, false); decoded && !valid_utf8(*decoded)) return false;
+  } else if (!valid_utf8(path)) {
+    return false;
+  }
+  if (!utf8_parts(req.query())) return false;
+  const auto type = req.header("Content-Type");
+  constexpr std::string_view kForm = "application/x-www-form-urlencoded";
+  const bool form = type.size() >= kForm.size() && detail::iequals(type.substr(0, kForm.size()), kForm);
+  return !form || utf8_parts(req.body);
+}
+
+Response bad_text(const State& s, const Request& req) {
+  if (detail::is_api_path(req.path())) {
+    return Response::error(400, "invalid_text", "The request holds text that is not valid UTF-8.");
+  }
+  if (s.options.bad_text_html) return s.options.bad_text_html(req);
+  return Response::text(400, "The address holds text that is not valid UTF-8.\n");
+}
+
 Response not_found(const State& s, const Request& req) {
   if (detail::is_api_path(req.path())) return Response::error(404, "not_found", "No such resource.");
   if (s.options.not_found_html) return s.options.not_found_html(req);
@@ -160,6 +201,12 @@ Task<Response> handle(std::shared_ptr<const State> s, Request& req) {
     req.request_id = next_request_id();
   }
 
+  if (!well_formed_text(req)) {
+    Response response = bad_text(*s, req);
+    decorate(response, *s, req);
+    record("invalid_text", req.method, response.status, 0);
+    co_return response;
+  }
   const Router::Match match = s->router->match(req);
   Response response;
   std::exception_ptr failure;

@@ -34,6 +34,8 @@ struct MiddlewareOptions {
   std::function<Response(const Request&)> not_found_html;  // may be empty: plain text then
   // A dependency outage (core::Unavailable) outside /api/: the store's page (503; Retry-After is added).
   std::function<Response(const Request&)> unavailable_html;  // may be empty: plain text then
+  // A request whose address or form holds text that is not UTF-8, outside /api/: the store's page (400).
+  std::function<Response(const Request&)> bad_text_html;  // may be empty: plain text then
 };
 Handler with_middleware(std::shared_ptr<const Router> router, MiddlewareOptions options);
 

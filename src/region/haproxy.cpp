@@ -40,6 +40,9 @@ defaults
 
 frontend www
   bind {host}:{port}
+  # The operations endpoints are not the internet's: HAProxy's own checks and the region's scraping reach
+  # the instances directly (sg-lb, sg-ops), so from outside they do not exist.
+  http-request deny deny_status 404 if {{ path /healthz /readyz /metrics }}
   default_backend {backend}
 
 backend {backend}

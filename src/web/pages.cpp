@@ -246,13 +246,23 @@ http::Response not_found_page(Views& views, const http::Request& req) {
   return http::Response::html(404, std::move(html));
 }
 
-http::Response unavailable_page(const http::Request& req) {
+namespace {
+
+// A plain page of the store (no database round trip): a title, a message and the way home.
+http::Response message_page(const http::Request& req, int status, std::string_view message_key) {
   const auto lang = choose_lang(req).lang;
   return http::Response::html(
-      503, fmt::format("<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>{}</title><h1>{}</h1><p>{}</p>"
-                       "<p><a href=\"{}\">{}</a></p></html>",
-                       code(lang), tr(lang, "error_title"), tr(lang, "error_title"), tr(lang, "unavailable_message"),
-                       "/", tr(lang, "back_home")));
+      status,
+      fmt::format("<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>{}</title><h1>{}</h1><p>{}</p>"
+                  "<p><a href=\"{}\">{}</a></p></html>",
+                  code(lang), tr(lang, "error_title"), tr(lang, "error_title"), tr(lang, message_key), "/",
+                  tr(lang, "back_home")));
 }
+
+}  // namespace
+
+http::Response bad_text_page(const http::Request& req) { return message_page(req, 400, "bad_text_message"); }
+
+http::Response unavailable_page(const http::Request& req) { return message_page(req, 503, "unavailable_message"); }
 
 }  // namespace mc::web

@@ -210,6 +210,8 @@ class Assets {
 http::Response not_found_page(Views& views, const http::Request& req);
 // The store's "temporarily unavailable" page (503), for a dependency outage outside /api/.
 http::Response unavailable_page(const http::Request& req);
+// 400: the address or the form holds text that is not UTF-8 (the middleware's bad_text_html).
+http::Response bad_text_page(const http::Request& req);
 
 // A version tag for a static file's URL (hash of its content) so it can be cached for a year.
 std::string static_url(const std::string& web_root, const std::string& file);

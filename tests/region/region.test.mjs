@@ -11,7 +11,8 @@ import path from 'node:path';
 
 import { Region, freePort, regionPorts, runVerb } from '../../lab/common/region.mjs';
 import {
-  connectsFrom, keepBrowsing, linkExists, machineTables, namespacesOf, portAnswers, processesMentioning, program, root,
+  connectsFrom, isZombie, keepBrowsing, linkExists, machineTables, namespacesOf, portAnswers, processesLeft, processesMentioning,
+  program, root,
   sleep, waitFor,
 } from './support.mjs';
 
@@ -155,6 +156,18 @@ test('a shopper\'s cart lives in Redis on its own host, reached through the load
     const cart = await res.json();
     assert.equal(res.status, 200);
     assert.deepEqual(cart.items.map((l) => [l.sku, l.qty]), [[sku, 1]], `from ${res.headers.get('x-instance-id')}`);
+  }
+});
+
+test('the operations endpoints answer the operators, not the internet', async () => {
+  const st = await region.status();
+  for (const path of ['/metrics', '/readyz', '/healthz']) {
+    const outside = await fetch(new URL(path, lb));
+    await outside.arrayBuffer();
+    assert.equal(outside.status, 404, `${path} through the load balancer`);
+    const inside = await fetch(new URL(path, st.instances[0].url));
+    await inside.arrayBuffer();
+    assert.equal(inside.status, 200, `${path} on the instance itself`);
   }
 });
 
@@ -302,7 +315,7 @@ test('region down stops everything and leaves no namespace, link, nftables table
   assert.deepEqual(namespacesOf(prefix), [], 'no namespace is left');
   assert.equal(linkExists(st.net.link), false, `no link ${st.net.link}`);
   assert.deepEqual(machineTables().filter((t) => t.includes('mc_')), [], 'no nftables table in this namespace');
-  assert.deepEqual(processesMentioning(state), [], 'no process of the region is left');
+  assert.deepEqual(await processesLeft(state), [], 'no process of the region is left');
   for (const pid of pids) assert.equal(fs.existsSync(`/proc/${pid}/status`) && !isZombie(pid), false, `pid ${pid} is gone`);
   const again = await region.verb('status');
   assert.notEqual(again.code, 0);
@@ -330,17 +343,9 @@ test('region cleanup removes what a crashed region left: namespaces, the data ti
   assert.match(r.stdout, /removed \d+ namespaces/);
   assert.deepEqual(namespacesOf(prefix), []);
   assert.equal(linkExists(st.net.link), false);
-  assert.deepEqual(processesMentioning(crashState), [], 'nothing of it runs');
+  assert.deepEqual(await processesLeft(crashState), [], 'nothing of it runs');
   const twice = await runVerb(program, ['region', 'cleanup', '--state', crashState], { cwd: root });
   assert.equal(twice.code, 0, twice.stdout + twice.stderr);
   assert.match(twice.stdout, /no network of this state/);
   fs.rmSync(crashState, { recursive: true, force: true });
 });
-
-function isZombie(pid) {
-  try {
-    return /^\S+ \(.*\) [ZX]/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-}

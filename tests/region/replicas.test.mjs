@@ -11,7 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { Region, regionPorts } from '../../lab/common/region.mjs';
-import { dataLayout, keepBrowsing, portAnswers, program, root, sleep, waitFor } from './support.mjs';
+import {
+  dataLayout, isZombie, keepBrowsing, portAnswers, processesMentioning, program, root, sleep, waitFor,
+} from './support.mjs';
 
 const parent = process.env.MYCLOTHES_REGION_STATE ?? os.tmpdir();
 fs.mkdirSync(parent, { recursive: true });
@@ -191,29 +193,8 @@ test('region kill of a replica the region does not have is an error', async () =
   assert.match(r.stdout + r.stderr, /no running instance replica-3 \(and no replica of that name\)/);
 });
 
-function isZombie(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return /^\S+ \(.*\) [ZX]/.test(stat);
-  } catch {
-    return true;
-  }
-}
-
 function environment(pid) {
   return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-}
-
-function processesMentioning(text) {
-  const found = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (cmdline.includes(text) && !isZombie(Number(entry))) found.push(`${entry}: ${cmdline.trim()}`);
-    } catch { /* gone meanwhile */ }
-  }
-  return found;
 }
 
 test('region down stops everything, the replicas included', async () => {

@@ -3,6 +3,7 @@
 // lab/common/region.mjs's Region. (Not a test file: `node --test tests/region/` runs only *.test.mjs.)
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -77,10 +78,38 @@ export function machineTables() {
   return out.split('\n').filter((l) => l.startsWith('table ')).map((l) => l.slice(6));
 }
 
-// The pids of processes whose command line contains `text`.
+// Whether `pid` is gone or a zombie (it has exited; its parent has not reaped it yet).
+export function isZombie(pid) {
+  try {
+    return /^\S+ \(.*\) [ZX]/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+// The processes (not zombies) whose command line contains `text`, as "PID: COMMAND LINE".
 export function processesMentioning(text) {
-  const out = spawnSync('pgrep', ['-f', text], { encoding: 'utf8' }).stdout ?? '';
-  return out.split('\n').filter(Boolean).map(Number).filter((p) => p !== process.pid);
+  const found = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (isZombie(Number(entry))) continue;
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      if (cmdline.includes(text)) found.push(`${entry}: ${cmdline}`);
+    } catch { /* gone meanwhile */ }
+  }
+  return found;
+}
+
+// Processes that are stopping are not left behind: waits up to `ms` for those mentioning `text` to go, and
+// resolves what is still there.
+export async function processesLeft(text, ms = 5000) {
+  const t0 = Date.now();
+  for (;;) {
+    const left = processesMentioning(text);
+    if (left.length === 0 || Date.now() - t0 > ms) return left;
+    await sleep(100);
+  }
 }
 
 export { dataLayout } from '../../lab/common/region.mjs';

@@ -167,5 +167,23 @@ TEST_F(StoreTest, ReadinessFailsWhileDraining) {
   EXPECT_EQ(boost::json::parse(ready.body).at("status").as_string(), "not_ready");
 }
 
+TEST_F(StoreTest, TextThatIsNotUtf8NeverReachesTheDatabase) {
+  start();
+  // Before: a surrogate in the search reached PostgreSQL, which refused it, and the shopper read "briefly
+  // unavailable" (503). Now it is the shopper's input that is wrong, and it says so.
+  for (const char* target : {"/api/v1/products?q=%ED%A0%80", "/api/v1/products?q=%F4%90%80%80&page=2"}) {
+    auto r = get(target);
+    EXPECT_EQ(r.status, 400) << target;
+    EXPECT_EQ(boost::json::parse(r.body).at("error").at("code").as_string(), "invalid_text") << target;
+  }
+  auto page = get("/p/%ED%A0%80");
+  EXPECT_EQ(page.status, 400);
+  EXPECT_NE(header(page, "Content-Type").find("text/html"), std::string::npos);
+  EXPECT_NE(page.body.find("주소에 올바르지 않은 문자가 있습니다"), std::string::npos) << "the store's page, in Korean";
+  auto search = get("/search?q=%ED%A0%80");
+  EXPECT_EQ(search.status, 400);
+  EXPECT_EQ(get("/api/v1/products?q=%ED%95%AD%EA%B3%B5").status, 200) << "Korean text passes";
+}
+
 }  // namespace
 }  // namespace mc::app

@@ -54,7 +54,8 @@ class Middleware : public ::testing::Test {
         router,
         {"i-1", "b",
          [](const Request& req) { return Response::html(404, "<h1>nothing at " + std::string(req.path()) + "</h1>"); },
-         [](const Request&) { return Response::html(503, "<h1>back soon</h1>"); }});
+         [](const Request&) { return Response::html(503, "<h1>back soon</h1>"); },
+         [](const Request&) { return Response::html(400, "<h1>not text</h1>"); }});
   }
 
   Response get(std::string target, std::vector<Field> headers = {}) {
@@ -74,6 +75,35 @@ class Middleware : public ::testing::Test {
   std::shared_ptr<const Router> router_;
   Handler handler_;
 };
+
+TEST_F(Middleware, TextThatIsNotUtf8IsA400BeforeAnyHandler) {
+  // A surrogate, a code point above U+10FFFF, an overlong '/', a stray continuation byte, a truncated sequence.
+  for (const char* q : {"%ED%A0%80", "%F4%90%80%80", "%C0%AF", "%80", "%EC%A0"}) {
+    const auto r = get(std::string("/api/v1/ok?q=") + q);
+    EXPECT_EQ(r.status, 400) << q;
+    EXPECT_NE(r.body.find("\"invalid_text\""), std::string::npos) << q << ": " << r.body;
+    expect_standard_headers(r);
+  }
+  const auto page = get("/p/%ED%A0%80-jacket");
+  EXPECT_EQ(page.status, 400);
+  EXPECT_EQ(page.body, "<h1>not text</h1>") << "outside /api/: the store's page";
+  auto raw = get(std::string("/api/v1/ok?q=\xff"));
+  EXPECT_EQ(raw.status, 400) << "undecoded bytes are checked too";
+
+  auto form = request(Method::kGet, "/api/v1/ok", {{"Content-Type", "application/x-www-form-urlencoded"}});
+  form.body = "name=%ED%95%AD&city=%ED%A0%80";
+  EXPECT_EQ(call(handler_, form).status, 400) << "a form body is text too";
+}
+
+TEST_F(Middleware, KoreanAndEnglishTextPassesAsItIs) {
+  EXPECT_EQ(get("/api/v1/ok?q=%ED%95%AD%EA%B3%B5+%EC%A0%90%ED%8D%BC").status, 200);
+  EXPECT_EQ(get("/api/v1/ok?q=flight+jacket&page=2").status, 200);
+  EXPECT_EQ(get("/api/v1/ok?q=100%").status, 200) << "a bad escape is the handler's to judge (absent)";
+  EXPECT_EQ(get("/api/v1/ok?q=%F0%9F%A7%A5").status, 200) << "a coat emoji is four bytes of valid UTF-8";
+  auto json = request(Method::kGet, "/api/v1/ok", {{"Content-Type", "application/json"}});
+  json.body = "\xff";  // JSON bodies are checked by the JSON parser, which refuses invalid UTF-8
+  EXPECT_EQ(call(handler_, json).status, 200);
+}
 
 TEST_F(Middleware, AddsIdentityAndSecurityHeaders) {
   const auto r = get("/api/v1/ok");

@@ -43,6 +43,8 @@ TEST(HaproxyConfig, BalancesRoundRobinWithHealthChecksRetriesAndRedispatch) {
   // Only idempotent requests are sent again once an instance had them: an order is never placed twice.
   EXPECT_TRUE(has(cfg, "http-request disable-l7-retry unless METH_GET || METH_HEAD"));
   EXPECT_FALSE(has(cfg, "cookie ")) << "no stickiness unless asked";
+  EXPECT_TRUE(has(cfg, "http-request deny deny_status 404 if { path /healthz /readyz /metrics }"))
+      << "the operations endpoints are not routed from outside";
 }
 
 TEST(HaproxyConfig, StickinessInsertsACookieThatLivesADayLikeTheAwsOne) {
