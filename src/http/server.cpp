@@ -93,11 +93,24 @@ class RequestParser final : public bhttp::basic_parser<true> {
   bool expects_continue() const { return expect_continue_; }
 
  private:
-  void on_request_impl(bhttp::verb method, beast::string_view, beast::string_view target, int version,
-                       beast::error_code&) override {
+  // The limit on the whole header, request line included. (Beast applies its header_limit to the request
+  // line and to the fields separately, so a long target and long fields would each get the whole limit.)
+  void limit_header(std::uint32_t bytes) {
+    limit_ = bytes;
+    header_limit(bytes);
+  }
+
+  void on_request_impl(bhttp::verb method, beast::string_view method_string, beast::string_view target, int version,
+                       beast::error_code& ec) override {
     req_.method = to_method(method);
     req_.target.assign(target.data(), target.size());
     version_ = version;
+    const std::size_t line = method_string.size() + target.size() + sizeof(" HTTP/1.1\r\n");  // and the space
+    if (line >= limit_) {
+      ec = bhttp::error::header_limit;
+      return;
+    }
+    header_limit(static_cast<std::uint32_t>(limit_ - line));
   }
 
   void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
@@ -111,6 +124,7 @@ class RequestParser final : public bhttp::basic_parser<true> {
       req_.headers.push_back({std::string(name_string), std::string(value)});
     }
     ++fields_;
+    if (name == bhttp::field::host) ++hosts_;
     if (name == bhttp::field::expect) {
       expect_continue_ = detail::iequals(detail::trim(value), "100-continue");
     } else if (detail::iequals(name_string, "X-Forwarded-Proto")) {
@@ -120,8 +134,19 @@ class RequestParser final : public bhttp::basic_parser<true> {
     }
   }
 
-  void on_header_impl(beast::error_code&) override { req_.headers.resize(fields_); }
+  void on_header_impl(beast::error_code& ec) override {
+    req_.headers.resize(fields_);
+    // RFC 9112 §3.2: an HTTP/1.1 request without a Host field, or with more than one, is answered 400.
+    if (version_ >= 11 && hosts_ != 1) {
+      bad_host_ = true;
+      ec = bhttp::error::bad_field;
+    }
+  }
 
+ public:
+  bool bad_host() const { return bad_host_; }
+
+ private:
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override {
     // The parser has already refused a Content-Length above the body limit.
     if (length) req_.body.reserve(static_cast<std::size_t>(*length));
@@ -143,8 +168,11 @@ class RequestParser final : public bhttp::basic_parser<true> {
 
   Request& req_;
   std::size_t fields_ = 0;
+  std::size_t hosts_ = 0;
+  std::uint32_t limit_ = 8192;
   int version_ = 11;
   bool expect_continue_ = false;
+  bool bad_host_ = false;
 };
 
 struct Connection;
@@ -263,7 +291,7 @@ Task<void> serve_connection(std::shared_ptr<WorkerState> w, tcp::socket socket) 
 
   for (;;) {
     RequestParser parser(req);
-    parser.header_limit(settings.header_limit);
+    parser.limit_header(settings.header_limit);
     parser.body_limit(settings.body_limit);
     parser.eager(true);
     // Beast's read loop (parse what is buffered, read only when the parser needs more), written out so a
@@ -314,7 +342,9 @@ Task<void> serve_connection(std::shared_ptr<WorkerState> w, tcp::socket socket) 
             status == 431
                 ? server_error(settings, 431, "headers_too_large", "The request's header fields are too large.")
             : status == 413 ? server_error(settings, 413, "body_too_large", "The request body is too large.")
-                            : server_error(settings, 400, "bad_request", "Malformed HTTP request.");
+            : parser.bad_host()
+                ? server_error(settings, 400, "bad_request", "An HTTP/1.1 request needs exactly one Host header field.")
+                : server_error(settings, 400, "bad_request", "Malformed HTTP request.");
         const auto framing = detail::write_head(head, refusal, {false, false, false});
         co_await write_response(conn, head, refusal, framing.send_body, ec);
         linger = !ec;

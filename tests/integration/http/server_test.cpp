@@ -368,6 +368,41 @@ TEST_F(HttpServer, HeaderOverTheLimitIs431AndCloses) {
   EXPECT_TRUE(c.closed_within(5s));
 }
 
+TEST_F(HttpServer, TheHeaderLimitCountsTheRequestLineAndTheFieldsTogether) {
+  TestServer s(test_config(), router_);  // 1 KiB
+  // Each alone within the limit, together above it: before, each part got the whole limit.
+  Client c(s.port());
+  ASSERT_TRUE(c.send("GET /hello?pad=" + std::string(600, 'p') +
+                     " HTTP/1.1\r\nHost: test\r\nX-Pad: " + std::string(600, 'f') + "\r\n\r\n"));
+  const auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 431);
+  Client ok(s.port());
+  ASSERT_TRUE(ok.send("GET /hello?pad=" + std::string(300, 'p') +
+                      " HTTP/1.1\r\nHost: test\r\nX-Pad: " + std::string(300, 'f') + "\r\n\r\n"));
+  const auto fine = ok.read_response();
+  ASSERT_TRUE(fine);
+  EXPECT_EQ(fine->status, 200);
+}
+
+TEST_F(HttpServer, AnHttp11RequestNeedsExactlyOneHost) {
+  TestServer s(test_config(), router_);
+  for (const char* request : {"GET /hello HTTP/1.1\r\n\r\n", "GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"}) {
+    Client c(s.port());
+    ASSERT_TRUE(c.send(request));
+    const auto r = c.read_response();
+    ASSERT_TRUE(r) << request;
+    EXPECT_EQ(r->status, 400) << request;
+    EXPECT_NE(r->body.find("exactly one Host"), std::string::npos) << r->body;
+    EXPECT_TRUE(c.closed_within(5s));
+  }
+  Client old(s.port());
+  ASSERT_TRUE(old.send("GET /hello HTTP/1.0\r\n\r\n"));
+  const auto r = old.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << "HTTP/1.0 has no Host requirement";
+}
+
 TEST_F(HttpServer, BodyOverTheLimitIs413AndCloses) {
   TestServer s(test_config(), router_);
   {
