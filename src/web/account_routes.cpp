@@ -50,16 +50,16 @@ http::Response user_response(int status, const account::User& u) {
 }  // namespace
 
 void AccountRoutes::add_to(http::Router& router) {
-  router.add(http::Method::kPost, "/api/v1/auth/register", sessions_.handler(this, &AccountRoutes::api_register));
-  router.add(http::Method::kPost, "/api/v1/auth/login", sessions_.handler(this, &AccountRoutes::api_login));
-  router.add(http::Method::kPost, "/api/v1/auth/logout", sessions_.handler(this, &AccountRoutes::api_logout));
-  router.add(http::Method::kGet, "/api/v1/me", sessions_.handler(this, &AccountRoutes::api_me));
-  router.add(http::Method::kGet, "/login", sessions_.handler(this, &AccountRoutes::login_page));
-  router.add(http::Method::kPost, "/login", sessions_.handler(this, &AccountRoutes::form_login));
-  router.add(http::Method::kGet, "/register", sessions_.handler(this, &AccountRoutes::register_page));
-  router.add(http::Method::kPost, "/register", sessions_.handler(this, &AccountRoutes::form_register));
-  router.add(http::Method::kPost, "/logout", sessions_.handler(this, &AccountRoutes::form_logout));
-  router.add(http::Method::kGet, "/account", sessions_.handler(this, &AccountRoutes::account_page));
+  router.add(http::Method::kPost, "/api/v1/auth/register", sessions_.personal(this, &AccountRoutes::api_register));
+  router.add(http::Method::kPost, "/api/v1/auth/login", sessions_.personal(this, &AccountRoutes::api_login));
+  router.add(http::Method::kPost, "/api/v1/auth/logout", sessions_.personal(this, &AccountRoutes::api_logout));
+  router.add(http::Method::kGet, "/api/v1/me", sessions_.personal(this, &AccountRoutes::api_me));
+  router.add(http::Method::kGet, "/login", sessions_.personal(this, &AccountRoutes::login_page));
+  router.add(http::Method::kPost, "/login", sessions_.personal(this, &AccountRoutes::form_login));
+  router.add(http::Method::kGet, "/register", sessions_.personal(this, &AccountRoutes::register_page));
+  router.add(http::Method::kPost, "/register", sessions_.personal(this, &AccountRoutes::form_register));
+  router.add(http::Method::kPost, "/logout", sessions_.personal(this, &AccountRoutes::form_logout));
+  router.add(http::Method::kGet, "/account", sessions_.personal(this, &AccountRoutes::account_page));
 }
 
 // The session a signed-in shopper continues with: a new id for the user, the guest cart merged into theirs.

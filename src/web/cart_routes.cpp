@@ -55,13 +55,13 @@ http::Response invalid_qty() {
 }  // namespace
 
 void CartRoutes::add_to(http::Router& router) {
-  router.add(http::Method::kGet, "/api/v1/cart", sessions_.handler(this, &CartRoutes::api_view));
-  router.add(http::Method::kPost, "/api/v1/cart/items", sessions_.handler(this, &CartRoutes::api_add));
-  router.add(http::Method::kPut, "/api/v1/cart/items/{sku}", sessions_.handler(this, &CartRoutes::api_set));
-  router.add(http::Method::kDelete, "/api/v1/cart/items/{sku}", sessions_.handler(this, &CartRoutes::api_remove));
-  router.add(http::Method::kGet, "/cart", sessions_.handler(this, &CartRoutes::page));
-  router.add(http::Method::kPost, "/cart/items", sessions_.handler(this, &CartRoutes::form_add));
-  router.add(http::Method::kPost, "/cart/items/{sku}", sessions_.handler(this, &CartRoutes::form_set));
+  router.add(http::Method::kGet, "/api/v1/cart", sessions_.personal(this, &CartRoutes::api_view));
+  router.add(http::Method::kPost, "/api/v1/cart/items", sessions_.personal(this, &CartRoutes::api_add));
+  router.add(http::Method::kPut, "/api/v1/cart/items/{sku}", sessions_.personal(this, &CartRoutes::api_set));
+  router.add(http::Method::kDelete, "/api/v1/cart/items/{sku}", sessions_.personal(this, &CartRoutes::api_remove));
+  router.add(http::Method::kGet, "/cart", sessions_.personal(this, &CartRoutes::page));
+  router.add(http::Method::kPost, "/cart/items", sessions_.personal(this, &CartRoutes::form_add));
+  router.add(http::Method::kPost, "/cart/items/{sku}", sessions_.personal(this, &CartRoutes::form_set));
 }
 
 // ---- JSON API ----

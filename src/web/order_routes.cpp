@@ -54,23 +54,23 @@ order::Address address_from_form(const QueryPairs& form) {
 }  // namespace
 
 void OrderRoutes::add_to(http::Router& router) {
-  router.add(http::Method::kGet, "/api/v1/me/addresses", sessions_.handler(this, &OrderRoutes::api_addresses));
-  router.add(http::Method::kPost, "/api/v1/me/addresses", sessions_.handler(this, &OrderRoutes::api_add_address));
+  router.add(http::Method::kGet, "/api/v1/me/addresses", sessions_.personal(this, &OrderRoutes::api_addresses));
+  router.add(http::Method::kPost, "/api/v1/me/addresses", sessions_.personal(this, &OrderRoutes::api_add_address));
   router.add(http::Method::kPut, "/api/v1/me/addresses/{id}",
-             sessions_.handler(this, &OrderRoutes::api_update_address));
+             sessions_.personal(this, &OrderRoutes::api_update_address));
   router.add(http::Method::kDelete, "/api/v1/me/addresses/{id}",
-             sessions_.handler(this, &OrderRoutes::api_delete_address));
-  router.add(http::Method::kPost, "/api/v1/checkout", sessions_.handler(this, &OrderRoutes::api_checkout));
-  router.add(http::Method::kGet, "/api/v1/orders", sessions_.handler(this, &OrderRoutes::api_orders));
-  router.add(http::Method::kGet, "/api/v1/orders/{id}", sessions_.handler(this, &OrderRoutes::api_order));
-  router.add(http::Method::kGet, "/account/addresses", sessions_.handler(this, &OrderRoutes::addresses_page));
-  router.add(http::Method::kPost, "/account/addresses", sessions_.handler(this, &OrderRoutes::form_add_address));
+             sessions_.personal(this, &OrderRoutes::api_delete_address));
+  router.add(http::Method::kPost, "/api/v1/checkout", sessions_.personal(this, &OrderRoutes::api_checkout));
+  router.add(http::Method::kGet, "/api/v1/orders", sessions_.personal(this, &OrderRoutes::api_orders));
+  router.add(http::Method::kGet, "/api/v1/orders/{id}", sessions_.personal(this, &OrderRoutes::api_order));
+  router.add(http::Method::kGet, "/account/addresses", sessions_.personal(this, &OrderRoutes::addresses_page));
+  router.add(http::Method::kPost, "/account/addresses", sessions_.personal(this, &OrderRoutes::form_add_address));
   router.add(http::Method::kPost, "/account/addresses/{id}",
-             sessions_.handler(this, &OrderRoutes::form_change_address));
-  router.add(http::Method::kGet, "/checkout", sessions_.handler(this, &OrderRoutes::checkout_page));
-  router.add(http::Method::kPost, "/checkout", sessions_.handler(this, &OrderRoutes::form_checkout));
-  router.add(http::Method::kGet, "/orders", sessions_.handler(this, &OrderRoutes::orders_page));
-  router.add(http::Method::kGet, "/orders/{id}", sessions_.handler(this, &OrderRoutes::order_page));
+             sessions_.personal(this, &OrderRoutes::form_change_address));
+  router.add(http::Method::kGet, "/checkout", sessions_.personal(this, &OrderRoutes::checkout_page));
+  router.add(http::Method::kPost, "/checkout", sessions_.personal(this, &OrderRoutes::form_checkout));
+  router.add(http::Method::kGet, "/orders", sessions_.personal(this, &OrderRoutes::orders_page));
+  router.add(http::Method::kGet, "/orders/{id}", sessions_.personal(this, &OrderRoutes::order_page));
 }
 
 // The shopper's next reads should see this write: where the primary is now (`known`, or asked).

@@ -94,10 +94,12 @@ constexpr std::chrono::seconds kWriteMemory{60};
 constexpr std::chrono::seconds kLangMemory{365 * 24 * 3600};
 
 // `fn` lives in the router's handler (as long as the worker), so the request may refer to it.
-Task<http::Response> serve(session::SessionStore& store, http::Request& req, const ShopperSessions::Handler& fn) {
+Task<http::Response> serve(session::SessionStore& store, http::Request& req, const ShopperSessions::Handler& fn,
+                           bool no_store) {
   Shopper shopper(store, req);
   auto r = co_await fn(req, shopper);
   shopper.hand_back(r);
+  if (no_store && r.get("Cache-Control").empty()) r.set("Cache-Control", "no-store");
   co_return r;
 }
 
@@ -164,8 +166,8 @@ void Shopper::hand_back(http::Response& r) const {
   if (lang_.remember) set_cookie(r, {"lang", std::string(code(lang_.lang)), kLangMemory}, secure);
 }
 
-http::Handler ShopperSessions::handler(Handler fn) {
-  return [this, fn = std::move(fn)](http::Request& req) { return serve(store_, req, fn); };
+http::Handler ShopperSessions::handler(Handler fn, bool no_store) {
+  return [this, fn = std::move(fn), no_store](http::Request& req) { return serve(store_, req, fn, no_store); };
 }
 
 }  // namespace mc::web

@@ -111,13 +111,20 @@ class ShopperSessions {
 
   explicit ShopperSessions(session::SessionStore& store) : store_(store) {}
 
-  // An http handler that runs `fn` with the request's Shopper.
-  http::Handler handler(Handler fn);
+  // An http handler that runs `fn` with the request's Shopper. `no_store`: the answer is the shopper's own
+  // (their cart, account, addresses, orders) and no cache — the browser's, a proxy's — may keep it
+  // (Cache-Control: no-store, unless the handler chose its own).
+  http::Handler handler(Handler fn, bool no_store = false);
 
   // The same as a member function of a route group: `sessions.handler(this, &CartRoutes::view)`.
   template <class Group>
   http::Handler handler(Group* group, Task<http::Response> (Group::*fn)(http::Request&, Shopper&)) {
     return handler([group, fn](http::Request& req, Shopper& s) { return (group->*fn)(req, s); });
+  }
+  // A route whose answers are the shopper's own: `sessions.personal(this, &AccountRoutes::api_me)`.
+  template <class Group>
+  http::Handler personal(Group* group, Task<http::Response> (Group::*fn)(http::Request&, Shopper&)) {
+    return handler([group, fn](http::Request& req, Shopper& s) { return (group->*fn)(req, s); }, true);
   }
 
  private:
