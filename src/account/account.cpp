@@ -46,6 +46,33 @@ bool plausible_email(std::string_view e) {
   return true;
 }
 
+// The passwords people pick most (the top of the public breach lists, as NIST SP 800-63B asks a verifier to
+// refuse), and the store's own name. Only those of at least kMinPassword characters matter: shorter ones are
+// refused anyway. Compared without regard to ASCII case.
+constexpr std::string_view kCommonPasswords[] = {
+    "00000000",    "11111111",   "11223344",     "12121212",   "12341234",  "12344321",   "123123123",  "12345678",
+    "123456789",   "1234567890", "123456789a",   "1234qwer",   "1q2w3e4r",  "1q2w3e4r5t", "1qaz2wsx",   "1qazxsw2",
+    "22222222",    "55555555",   "66666666",     "77777777",   "87654321",  "88888888",   "987654321",  "99999999",
+    "a1234567",    "a12345678",  "aa123456",     "abc12345",   "abcd1234",  "abcdefgh",   "asdfasdf",   "asdfghjk",
+    "asdfghjkl",   "baseball",   "baseball1",    "basketball", "butterfly", "charlie1",   "computer",   "corvette",
+    "dragon123",   "football",   "football1",    "iloveyou",   "iloveyou1", "iloveyou2",  "jennifer",   "jordan23",
+    "letmein1",    "letmein123", "liverpool",    "master123",  "michelle",  "midnight",   "monkey123",  "mustang1",
+    "myclothes",   "myclothes1", "myclothes123", "passw0rd",   "password",  "password!",  "password1",  "password12",
+    "password123", "p@ssw0rd",   "p@ssword",     "princess",   "princess1", "q1w2e3r4",   "q1w2e3r4t5", "qazwsxedc",
+    "qwer1234",    "qwerty12",   "qwerty123",    "qwerty1234", "qwertyui",  "qwertyuiop", "samsung1",   "shopping",
+    "starwars",    "sunshine",   "sunshine1",    "superman",   "trustno1",  "welcome1",   "welcome123", "whatever",
+    "zaq12wsx",    "zxcvbnm1",   "zxcvbnml",
+};
+
+bool common_password(std::string_view password) {
+  std::string lower(password);
+  for (auto& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  for (const auto common : kCommonPasswords) {
+    if (lower == common) return true;
+  }
+  return false;
+}
+
 Error invalid(std::string field, std::string message) {
   return Error{Error::Code::kInvalidInput, std::move(message), std::move(field)};
 }
@@ -60,8 +87,13 @@ std::string normalize_email(std::string_view email) {
 
 std::optional<Error> validate(const Registration& r) {
   if (!plausible_email(r.email)) return invalid("email", "email must look like name@example.com");
-  if (r.password.size() < kMinPassword || r.password.size() > kMaxPassword) {
+  // Characters, not bytes: "비밀번호입니다요" is eight characters (24 bytes) and long enough.
+  const auto chars = utf8_length(r.password);
+  if (chars < kMinPassword || chars > kMaxPassword) {
     return invalid("password", fmt::format("password must be {} to {} characters", kMinPassword, kMaxPassword));
+  }
+  if (common_password(r.password)) {
+    return invalid("password", "this password is one of the most common ones and easy to guess; choose another");
   }
   const auto name = utf8_length(r.name);
   if (name == 0 || name > kMaxName || r.name.find_first_not_of(" \t") == std::string::npos) {

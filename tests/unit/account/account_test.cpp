@@ -34,14 +34,35 @@ TEST(Registration, EmailsMustLookLikeEmails) {
   EXPECT_TRUE(validate(r)) << "longer than 254 bytes";
 }
 
-TEST(Registration, PasswordsAreEightToOneHundredTwentyEightBytes) {
+TEST(Registration, PasswordsAreEightToOneHundredTwentyEightCharacters) {
   auto r = valid();
   r.password = "1234567";
   EXPECT_EQ(validate(r)->field, "password");
-  r.password = "12345678";
+  r.password = "8 chars!";
   EXPECT_FALSE(validate(r));
   r.password = std::string(129, 'x');
   EXPECT_EQ(validate(r)->field, "password");
+  r.password = "비밀번호";  // four characters, twelve bytes: too short
+  EXPECT_EQ(validate(r)->field, "password");
+  r.password = "비밀번호입니다요";  // eight characters
+  EXPECT_FALSE(validate(r));
+  std::string long_korean;
+  for (int i = 0; i < 100; ++i) long_korean += "가";  // 100 characters, 300 bytes: within the limit
+  r.password = long_korean;
+  EXPECT_FALSE(validate(r));
+}
+
+TEST(Registration, TheMostCommonPasswordsAreRefused) {
+  auto r = valid();
+  for (const char* common : {"12345678", "password", "PASSWORD", "Password1", "qwerty123", "iloveyou", "myclothes"}) {
+    r.password = common;
+    const auto e = validate(r);
+    ASSERT_TRUE(e) << common;
+    EXPECT_EQ(e->field, "password") << common;
+    EXPECT_NE(e->message.find("most common"), std::string::npos) << e->message;
+  }
+  r.password = "correct horse battery";
+  EXPECT_FALSE(validate(r));
 }
 
 TEST(Registration, NamesCountCharactersNotBytes) {
