@@ -138,10 +138,12 @@ Task<Expected<Placed, Error>> OrderService::checkout(session::Session& s, std::i
   if (!valid_idempotency_key(key)) {
     co_return Unexpected(invalid("Idempotency-Key", "send an Idempotency-Key header of 1 to 100 characters"));
   }
-  auto cart = co_await sessions_.cart(s);
+  // The lines and the cart's version in one read: checkouts that race for the same cart take the same
+  // version, and the database lets one of them make the order (one cart, one order).
+  auto cart = co_await sessions_.snapshot(s);
   std::vector<session::CartLine> lines;
   std::set<std::int64_t> products;
-  for (auto& l : cart) {
+  for (auto& l : cart.lines) {
     if (l.qty < 1 || l.qty > cart::kMaxLineQty || l.sku.empty() || !only(l.sku, "-")) continue;
     if (auto id = cart::product_id_of(l.sku)) products.insert(*id);
     lines.push_back(std::move(l));
@@ -154,7 +156,8 @@ Task<Expected<Placed, Error>> OrderService::checkout(session::Session& s, std::i
     }
     co_return Unexpected(Error{Error::Code::kEmptyCart, "the cart is empty", "", "", 0});
   }
-  auto placement = co_await repository_->place_order(s.user_id, std::move(key), address_id, std::move(lines));
+  auto placement = co_await repository_->place_order(s.user_id, std::move(key), address_id, std::move(lines),
+                                                     std::move(cart.version));
   switch (placement.outcome) {
     case Placement::Outcome::kNoAddress:
       co_return Unexpected(invalid("address_id", "no such address in this account"));

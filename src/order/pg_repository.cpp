@@ -91,10 +91,12 @@ class PgOrderRepository final : public OrderRepository {
   }
 
   Task<Placement> place_order(std::int64_t user_id, std::string key, std::int64_t address_id,
-                              std::vector<session::CartLine> lines) override {
+                              std::vector<session::CartLine> lines, std::string cart_version) override {
+    db::Param cart = cart_version.empty() ? db::Param() : db::Param(std::move(cart_version));
     auto params = db::make_params(std::to_string(user_id), std::move(key), std::to_string(address_id),
                                   plain_array(lines, [](const session::CartLine& l) { return l.sku; }),
-                                  plain_array(lines, [](const session::CartLine& l) { return std::to_string(l.qty); }));
+                                  plain_array(lines, [](const session::CartLine& l) { return std::to_string(l.qty); }),
+                                  std::move(cart));
     auto r = co_await db_.query(db::Role::kPrimary, sql::kPlaceOrder, std::move(params));
     Placement out;
     out.outcome = outcome_of(r.rows() ? r.text(0, 0) : "");

@@ -61,9 +61,10 @@ class OrderRepository {
   virtual Task<void> make_default(std::int64_t user_id, std::int64_t id) = 0;
 
   // Checkout of `lines` (valid SKUs, quantities 1..99, distinct SKUs) to the user's address, in one
-  // transaction on the primary; a user's key places at most one order.
+  // transaction on the primary; a user's key places at most one order, and so does a user's `cart_version`
+  // (the version of the cart the lines come from; empty: none): a second one answers kExisting with the first.
   virtual Task<Placement> place_order(std::int64_t user_id, std::string key, std::int64_t address_id,
-                                      std::vector<session::CartLine> lines) = 0;
+                                      std::vector<session::CartLine> lines, std::string cart_version) = 0;
   // The order this user placed with `key`, if any (primary).
   virtual Task<std::optional<std::int64_t>> order_by_key(std::int64_t user_id, std::string key) = 0;
   // The user's orders as the API's Order objects, newest first, at most 50; order_id != 0: only that one.

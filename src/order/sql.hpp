@@ -42,7 +42,7 @@ WHERE user_id = $1::bigint AND (is_default OR id = $2::bigint))"};
 //   $1 user, $2 idempotency key, $3 address, $4 text[] SKUs, $5 integer[] quantities
 inline constexpr db::Statement kPlaceOrder{"order_place", R"(
 SELECT outcome, order_id, short_sku, available
-FROM place_order($1::bigint, $2, $3::bigint, $4::text[], $5::integer[]))"};
+FROM place_order($1::bigint, $2, $3::bigint, $4::text[], $5::integer[], $6))"};
 
 inline constexpr db::Statement kOrderByKey{"order_by_key", R"(
 SELECT id FROM orders WHERE user_id = $1::bigint AND idempotency_key = $2)"};

@@ -110,6 +110,19 @@ class CookieStore final : public SessionStore {
 
   Task<std::vector<CartLine>> cart(const Session& s) override { co_return lines_of(s); }
 
+  // Every write seals the cookie anew (a fresh nonce), so the sealed value itself is the cart's version:
+  // two requests that carry the same cookie carry the same cart.
+  Task<CartSnapshot> snapshot(const Session& s) override {
+    CartSnapshot snap;
+    snap.lines = lines_of(s);
+    if (!snap.lines.empty()) {
+      std::uint64_t h = 14695981039346656037ULL;  // FNV-1a, 64 bits
+      for (const unsigned char c : s.id) h = (h ^ c) * 1099511628211ULL;
+      snap.version = fmt::format("c{:016x}", h);
+    }
+    co_return snap;
+  }
+
   Task<AddResult> add(Session& s, std::string sku, int qty, int limit, int max_lines) override {
     if (!detail::valid_sku(sku)) throw std::invalid_argument("a SKU the cookie cannot carry");
     if (qty < 1) throw std::invalid_argument("an add of less than one");

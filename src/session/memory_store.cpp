@@ -6,6 +6,8 @@
 // Memory is bounded by two LRU lists: session ids (a session and the guest cart under the same id) and
 // user carts. Expired entries count as absent at once and leave memory lazily: when touched, when they
 // reach the tail of their list, or when evicted.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <climits>
 #include <list>
@@ -13,6 +15,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/ids.hpp"
 #include "core/metrics.hpp"
 #include "session/session.hpp"
 
@@ -62,12 +65,14 @@ struct Entry {
   Clock::time_point session_expires;
   Lines cart;  // empty: no cart (Redis drops an emptied hash)
   Clock::time_point cart_expires;
+  std::string cart_version;
 };
 
 struct UserCart {
   std::int64_t user_id = 0;
   Lines lines;
   Clock::time_point expires;
+  std::string version;
 };
 
 class MemoryStore final : public SessionStore {
@@ -82,6 +87,7 @@ class MemoryStore final : public SessionStore {
   Task<std::optional<Session>> find(std::string id) override { co_return find_now(std::move(id)); }
   Task<Session> create() override { co_return create_now(); }
   Task<std::vector<CartLine>> cart(const Session& s) override { co_return cart_now(s); }
+  Task<CartSnapshot> snapshot(const Session& s) override { co_return snapshot_now(s); }
   Task<AddResult> add(Session& s, std::string sku, int qty, int limit, int max_lines) override {
     co_return add_now(s, std::move(sku), qty, limit, max_lines);
   }
@@ -137,6 +143,17 @@ class MemoryStore final : public SessionStore {
     });
   }
 
+  CartSnapshot snapshot_now(const Session& s) {
+    return locked([&](Clock::time_point now) {
+      CartSnapshot snap;
+      if (const auto* lines = cart_of(s, now, false)) {
+        snap.lines = *lines;
+        snap.version = *version_of(s);
+      }
+      return snap;
+    });
+  }
+
   // The add script of the Redis store, line by line.
   AddResult add_now(const Session& s, std::string sku, int qty, int limit, int max_lines) {
     return locked([&](Clock::time_point now) {
@@ -158,6 +175,7 @@ class MemoryStore final : public SessionStore {
       result.qty = static_cast<int>(std::max<std::int64_t>(wanted, INT_MIN));
       if (!lines) lines = cart_of(s, now, true);
       put_line(*lines, std::move(sku), result.qty);
+      *version_of(s) = next_version();
       result.cart = *lines;
       return result;
     });
@@ -167,10 +185,12 @@ class MemoryStore final : public SessionStore {
     locked([&](Clock::time_point now) {
       if (qty > 0) {
         put_line(*cart_of(s, now, true), std::move(sku), qty);
+        *version_of(s) = next_version();
         return;
       }
       if (auto* lines = cart_of(s, now, false)) {
         erase_line(*lines, sku);
+        *version_of(s) = next_version();
         drop_if_empty(s);
       }
     });
@@ -225,6 +245,7 @@ class MemoryStore final : public SessionStore {
         if (merged <= 0) continue;
         if (!into) into = cart_of(user, now, true);
         put_line(*into, std::move(line.sku), static_cast<int>(merged));
+        *version_of(user) = next_version();
       }
     });
   }
@@ -325,6 +346,15 @@ class MemoryStore final : public SessionStore {
     return &it->cart;
   }
 
+  // The version of the session's cart, which cart_of has just found or made (so it exists).
+  std::string* version_of(const Session& s) {
+    if (s.user_id) return &by_user_.at(s.user_id)->version;
+    return &by_id_.find(std::string_view(s.id))->second->cart_version;
+  }
+
+  // A version no cart of this process had before, nor one of an earlier process (the nonce).
+  std::string next_version() { return fmt::format("{}.{}", nonce_, ++versions_); }
+
   // Forgets a cart left without lines, and a guest entry left with nothing.
   void drop_if_empty(const Session& s) {
     if (s.user_id) {
@@ -356,6 +386,8 @@ class MemoryStore final : public SessionStore {
   UserCarts user_carts_;                                           // most recently used first
   std::unordered_map<std::int64_t, UserCarts::iterator> by_user_;
   std::size_t sessions_ = 0;  // entries holding a session
+  std::string nonce_ = random_token(6);
+  std::uint64_t versions_ = 0;
 };
 
 }  // namespace

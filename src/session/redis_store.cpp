@@ -5,6 +5,7 @@
 
 #include <charconv>
 
+#include "core/ids.hpp"
 #include "redis/client.hpp"
 #include "session/session.hpp"
 
@@ -26,36 +27,69 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return redis.call('HGETALL', KEYS[1])
 )lua";
 
-// KEYS[1] guest cart, KEYS[2] user cart; ARGV[1] user cart ttl ms, then sku, limit pairs.
+// The field of a cart's hash that holds its version (no SKU starts with '#').
+constexpr std::string_view kVersionField = "#v";
+
+// KEYS[1] guest cart, KEYS[2] user cart; ARGV[1] user cart ttl ms, ARGV[2] the user cart's new version, then
+// sku, limit pairs.
 constexpr std::string_view kMergeScript = R"lua(
 local limits = {}
-for i = 2, #ARGV, 2 do limits[ARGV[i]] = tonumber(ARGV[i + 1]) end
+for i = 3, #ARGV, 2 do limits[ARGV[i]] = tonumber(ARGV[i + 1]) end
 local guest = redis.call('HGETALL', KEYS[1])
+local merged_lines = 0
 for i = 1, #guest, 2 do
   local sku = guest[i]
-  local limit = limits[sku] or 0
-  local merged = math.min(tonumber(redis.call('HGET', KEYS[2], sku) or '0') + tonumber(guest[i + 1]), limit)
-  if merged > 0 then redis.call('HSET', KEYS[2], sku, merged) end
+  if sku ~= '#v' then
+    local limit = limits[sku] or 0
+    local merged = math.min(tonumber(redis.call('HGET', KEYS[2], sku) or '0') + tonumber(guest[i + 1]), limit)
+    if merged > 0 then
+      redis.call('HSET', KEYS[2], sku, merged)
+      merged_lines = merged_lines + 1
+    end
+  end
 end
 redis.call('DEL', KEYS[1])
+if merged_lines > 0 then redis.call('HSET', KEYS[2], '#v', ARGV[2]) end
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
-return #guest / 2
+return merged_lines
 )lua";
 
-// ARGV: sku, qty to add, limit, ttl ms, most lines. Returns {outcome, qty, the cart as sku, qty, ...}:
-// outcome 1 added (qty: the line's new quantity), 0 over the limit (qty: as it stays), -1 too many lines.
+// ARGV: sku, qty to add, limit, ttl ms, most lines, the cart's new version. Returns {outcome, qty, the cart as
+// sku, qty, ...}: outcome 1 added (qty: the line's new quantity), 0 over the limit (qty: as it stays), -1 too
+// many lines.
 constexpr std::string_view kAddScript = R"lua(
 local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 local wanted = current + tonumber(ARGV[2])
-if current == 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[5]) then return {-1, 0} end
+local lines = redis.call('HLEN', KEYS[1]) - redis.call('HEXISTS', KEYS[1], '#v')
+if current == 0 and lines >= tonumber(ARGV[5]) then return {-1, 0} end
 if wanted > tonumber(ARGV[3]) then return {0, current} end
-redis.call('HSET', KEYS[1], ARGV[1], wanted)
+redis.call('HSET', KEYS[1], ARGV[1], wanted, '#v', ARGV[6])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 local out = {1, wanted}
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all do out[#out + 1] = all[i] end
 return out
 )lua";
+
+// KEYS[1] cart; ARGV: sku, qty (0: remove the line), ttl ms, the cart's new version. A cart left without
+// lines goes (as an emptied hash would).
+constexpr std::string_view kSetScript = R"lua(
+if tonumber(ARGV[2]) > 0 then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], '#v', ARGV[4])
+else
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  if redis.call('HLEN', KEYS[1]) - redis.call('HEXISTS', KEYS[1], '#v') == 0 then
+    redis.call('DEL', KEYS[1])
+    return 0
+  end
+  redis.call('HSET', KEYS[1], '#v', ARGV[4])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+)lua";
+
+// A cart's version: random, so that it never repeats for a cart that was emptied and filled again.
+std::string new_version() { return random_token(9); }
 
 std::int64_t to_int(std::string_view s) {
   std::int64_t v = 0;
@@ -88,13 +122,16 @@ class RedisStore final : public SessionStore {
   }
 
   Task<std::vector<CartLine>> cart(const Session& s) override {
+    auto snap = co_await snapshot(s);
+    co_return std::move(snap.lines);
+  }
+
+  Task<CartSnapshot> snapshot(const Session& s) override {
     std::vector<std::string> args{"EVAL", std::string(kCartScript), "1", cart_key(s), ms(ttl(s))};
     auto reply = co_await client_->command(std::move(args));
     check(reply);
-    std::vector<CartLine> out;
-    for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
-      out.push_back(CartLine{reply->elements[i].str, static_cast<int>(to_int(reply->elements[i + 1].str))});
-    }
+    CartSnapshot out;
+    read_pairs(*reply, 0, out);
     co_return out;
   }
 
@@ -107,7 +144,8 @@ class RedisStore final : public SessionStore {
                                   std::to_string(qty),
                                   std::to_string(limit),
                                   ms(ttl(s)),
-                                  std::to_string(max_lines)};
+                                  std::to_string(max_lines),
+                                  new_version()};
     auto reply = co_await client_->command(std::move(args));
     check(reply);
     if (reply->type != redis::Reply::Type::kArray || reply->elements.size() < 2) {
@@ -119,22 +157,16 @@ class RedisStore final : public SessionStore {
     result.status = outcome == 1   ? AddResult::Status::kAdded
                     : outcome == 0 ? AddResult::Status::kOverLimit
                                    : AddResult::Status::kTooManyLines;
-    for (std::size_t i = 2; i + 1 < reply->elements.size(); i += 2) {
-      result.cart.push_back(CartLine{reply->elements[i].str, static_cast<int>(to_int(reply->elements[i + 1].str))});
-    }
+    CartSnapshot cart;
+    read_pairs(*reply, 2, cart);
+    result.cart = std::move(cart.lines);
     co_return result;
   }
 
   Task<bool> set(Session& s, std::string sku, int qty) override {
-    std::vector<std::string> write;
-    if (qty > 0) {
-      write = {"HSET", cart_key(s), std::move(sku), std::to_string(qty)};
-    } else {
-      write = {"HDEL", cart_key(s), std::move(sku)};
-    }
-    check(co_await client_->command(std::move(write)));
-    std::vector<std::string> touch{"PEXPIRE", cart_key(s), ms(ttl(s))};
-    check(co_await client_->command(std::move(touch)));
+    std::vector<std::string> args{"EVAL",         std::string(kSetScript),          "1",        cart_key(s),
+                                  std::move(sku), std::to_string(std::max(qty, 0)), ms(ttl(s)), new_version()};
+    check(co_await client_->command(std::move(args)));
     co_return true;
   }
 
@@ -157,8 +189,9 @@ class RedisStore final : public SessionStore {
 
   Task<void> merge_into_user(Session& guest, std::int64_t user_id, std::vector<CartLine> limits) override {
     Session user{guest.id, user_id};
-    std::vector<std::string> args{"EVAL",         std::string(kMergeScript), "2", cart_key(Session{guest.id, 0}),
-                                  cart_key(user), ms(options_.user_ttl)};
+    std::vector<std::string> args{
+        "EVAL",         std::string(kMergeScript), "2",          cart_key(Session{guest.id, 0}),
+        cart_key(user), ms(options_.user_ttl),     new_version()};
     for (auto& l : limits) {
       args.push_back(std::move(l.sku));
       args.push_back(std::to_string(l.qty));
@@ -171,6 +204,18 @@ class RedisStore final : public SessionStore {
   static void check(const Expected<redis::Reply, redis::CommandError>& reply) {
     if (!reply) throw Unavailable(reply.error().message);
     if (reply->type == redis::Reply::Type::kError) throw Unavailable(reply->str);
+  }
+
+  // The hash's fields from elements[from] on, as sku, qty pairs: the lines, and the version field.
+  static void read_pairs(const redis::Reply& reply, std::size_t from, CartSnapshot& out) {
+    for (std::size_t i = from; i + 1 < reply.elements.size(); i += 2) {
+      const auto& field = reply.elements[i].str;
+      if (field == kVersionField) {
+        out.version = reply.elements[i + 1].str;
+      } else {
+        out.lines.push_back(CartLine{field, static_cast<int>(to_int(reply.elements[i + 1].str))});
+      }
+    }
   }
 
   static std::string session_key(std::string_view id) { return fmt::format("mc:sess:{}", id); }

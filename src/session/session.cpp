@@ -16,6 +16,7 @@ class NoStore final : public SessionStore {
   Task<std::optional<Session>> find(std::string) override { co_return std::nullopt; }
   Task<Session> create() override { throw none(); }
   Task<std::vector<CartLine>> cart(const Session&) override { throw none(); }
+  Task<CartSnapshot> snapshot(const Session&) override { throw none(); }
   Task<AddResult> add(Session&, std::string, int, int, int) override { throw none(); }
   Task<bool> set(Session&, std::string, int) override { throw none(); }
   Task<void> clear_cart(Session&) override { throw none(); }

@@ -44,6 +44,14 @@ struct CartLine {
   int qty = 0;
 };
 
+// The cart as a checkout takes it: its lines and its version — a token that every write of the cart changes,
+// so two checkouts that read the same version read the same cart, and an order records the version it took
+// (one cart, one order). Empty for an empty cart.
+struct CartSnapshot {
+  std::vector<CartLine> lines;
+  std::string version;
+};
+
 // What an add did: the line's new quantity, or why nothing changed.
 struct AddResult {
   enum class Status { kAdded, kOverLimit, kTooManyLines, kTooLarge };
@@ -72,6 +80,8 @@ class SessionStore {
   virtual Task<Session> create() = 0;
 
   virtual Task<std::vector<CartLine>> cart(const Session& s) = 0;
+  // The lines and the version in one read.
+  virtual Task<CartSnapshot> snapshot(const Session& s) = 0;
   // Adds `qty` to the line of `sku` unless the line would exceed `limit`, or a new line would make more
   // than `max_lines` (then nothing changes). One atomic step.
   virtual Task<AddResult> add(Session& s, std::string sku, int qty, int limit, int max_lines) = 0;
@@ -99,8 +109,9 @@ struct RedisSessionOptions {
   std::chrono::seconds user_ttl{std::chrono::hours(24 * 90)};
 };
 
-// Keys: mc:sess:{id} (hash: u = user id), mc:cart:s:{id} (a guest's cart: hash sku -> qty),
-// mc:cart:u:{user} (a user's cart). Every read or write renews the idle expiry of what it touches.
+// Keys: mc:sess:{id} (hash: u = user id), mc:cart:s:{id} (a guest's cart: hash sku -> qty, and the field
+// `#v`: the cart's version), mc:cart:u:{user} (a user's cart). Every read or write renews the idle expiry of
+// what it touches.
 std::unique_ptr<SessionStore> make_redis_store(std::shared_ptr<redis::Client> client, RedisSessionOptions options = {});
 
 // Mode `sticky`: sessions and carts in this process's memory, shared by its I/O threads (thread-safe),

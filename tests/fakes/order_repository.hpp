@@ -1,8 +1,9 @@
 #pragma once
 
-// Addresses and orders in memory, with place_order's rules (db/migrations/0003_orders.sql): a user's key
-// places one order; the address must be the user's; lines are checked in SKU order against `stock` and
-// nothing changes when one cannot be filled; a new order takes the stock and the prices of now.
+// Addresses and orders in memory, with place_order's rules (db/migrations/0004_one_cart_one_order.sql): a
+// user's key places one order, and so does a user's cart version; the address must be the user's; lines are checked in
+// SKU order against `stock` and nothing changes when one cannot be filled; a new order takes the stock and the prices
+// of now.
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -26,6 +27,7 @@ class OrderRepository final : public order::OrderRepository {
     order::Address address;
     std::vector<session::CartLine> lines;
     std::int64_t total = 0;
+    std::string cart_version;
   };
 
   std::map<std::int64_t, std::vector<order::Address>> addresses_of;  // by user, in id order
@@ -36,6 +38,7 @@ class OrderRepository final : public order::OrderRepository {
   db::Lsn read_after = 0;           // what the last read was asked to see
   int place_calls = 0;
   std::vector<session::CartLine> last_lines;  // what the last place_order was asked for
+  std::string last_cart_version;
 
   Task<std::vector<order::Address>> addresses(std::int64_t user_id, db::Lsn after) override {
     read_after = after;
@@ -71,11 +74,16 @@ class OrderRepository final : public order::OrderRepository {
   }
 
   Task<order::Placement> place_order(std::int64_t user_id, std::string key, std::int64_t address_id,
-                                     std::vector<session::CartLine> lines) override {
+                                     std::vector<session::CartLine> lines, std::string cart_version) override {
     ++place_calls;
     last_lines = lines;
+    last_cart_version = cart_version;
     order::Placement out;
-    if (auto id = find_order(user_id, key)) {
+    auto id = find_order(user_id, key);
+    for (const auto& o : placed) {
+      if (!id && !cart_version.empty() && o.user_id == user_id && o.cart_version == cart_version) id = o.id;
+    }
+    if (id) {
       out.outcome = order::Placement::Outcome::kExisting;
       out.order_id = *id;
       co_return out;
@@ -93,7 +101,13 @@ class OrderRepository final : public order::OrderRepository {
         co_return out;
       }
     }
-    Order o{static_cast<std::int64_t>(placed.size()) + 1, user_id, std::move(key), *address, lines, 0};
+    Order o{static_cast<std::int64_t>(placed.size()) + 1,
+            user_id,
+            std::move(key),
+            *address,
+            lines,
+            0,
+            std::move(cart_version)};
     for (const auto& l : lines) {
       stock[l.sku] -= l.qty;
       o.total += prices[l.sku] * l.qty;

@@ -171,6 +171,50 @@ test('the operations endpoints answer the operators, not the internet', async ()
   }
 });
 
+test('one cart, one order: ten checkouts with ten keys racing through the load balancer make one', async () => {
+  const json = { 'Content-Type': 'application/json' };
+  const jar = new Map();
+  const keep = (res) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const eq = pair.indexOf('=');
+      jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    return res;
+  };
+  const auth = () => ({ ...json, Cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') });
+  const reg = keep(await fetch(new URL('/api/v1/auth/register', lb), {
+    method: 'POST', headers: json,
+    body: JSON.stringify({ email: `race-${Date.now()}@example.com`, password: 'a long pass phrase', name: 'Race' }),
+  }));
+  assert.equal(reg.status, 201, await reg.text());
+  const product = await (await fetch(new URL('/api/v1/products/9', lb))).json();
+  const { sku } = product.variants.find((v) => v.stock > 1);
+  assert.equal(keep(await fetch(new URL('/api/v1/cart/items', lb), {
+    method: 'POST', headers: auth(), body: JSON.stringify({ sku, qty: 1 }),
+  })).status, 200);
+  const address = await keep(await fetch(new URL('/api/v1/me/addresses', lb), {
+    method: 'POST', headers: auth(), body: JSON.stringify({ recipient: 'R', line1: 'L', city: 'Seoul', postal_code: '1', country: 'KR' }),
+  })).json();
+  const body = JSON.stringify({ address_id: address.id });
+  const answers = await Promise.all(Array.from({ length: 10 }, async (_, i) => {
+    const res = await fetch(new URL('/api/v1/checkout', lb), {
+      method: 'POST', headers: { ...auth(), 'Idempotency-Key': `race-${i}` }, body,
+    });
+    return { status: res.status, body: await res.json(), instance: res.headers.get('x-instance-id') };
+  }));
+  const orders = new Set(answers.filter((a) => a.status === 200 || a.status === 201).map((a) => a.body.id));
+  assert.equal(orders.size, 1, `one order: ${JSON.stringify(answers.map((a) => [a.status, a.body.id ?? a.body.error?.code]))}`);
+  assert.equal(answers.filter((a) => a.status === 201).length, 1, 'one checkout created it');
+  for (const a of answers.filter((x) => x.status !== 200 && x.status !== 201)) {
+    assert.equal(a.status, 422);
+    assert.equal(a.body.error.code, 'empty_cart');
+  }
+  assert.ok(new Set(answers.map((a) => a.instance)).size > 1, 'the racers went to several instances');
+  const mine = await (await fetch(new URL('/api/v1/orders', lb), { headers: auth() })).json();
+  assert.equal(mine.items.length, 1);
+});
+
 test('the load balancer spreads requests round robin over every instance', async () => {
   const seen = new Map();
   for (let n = 0; n < 12; n++) {

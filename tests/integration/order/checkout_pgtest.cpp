@@ -147,6 +147,48 @@ TEST_F(CheckoutTest, RacingCheckoutsForTheLastUnitsMakeExactlyThatManyOrders) {
   EXPECT_EQ(orders_count(), 3);
 }
 
+TEST_F(CheckoutTest, OneCartMakesOneOrderHoweverManyKeysRaceForIt) {
+  // Before: ten checkouts of one cart with ten keys made up to ten orders (five were seen through the load
+  // balancer). Now the cart's version places one order; the others answer with it, or find the cart empty.
+  auto s = shopper(300, 1);
+  constexpr int kRacers = 10;
+  int done = 0;
+  std::vector<std::int64_t> answered;
+  int empty = 0;
+  for (int i = 0; i < kRacers; ++i) {
+    net::co_spawn(
+        io_,
+        [&, i]() -> Task<void> {
+          auto session = s.session;  // each request reads the same cookie
+          auto r = co_await orders_->checkout(session, s.address, fmt::format("same-cart-{}", i));
+          if (r) {
+            answered.push_back(r->order.at("id").as_int64());
+          } else {
+            EXPECT_EQ(r.error().code, Error::Code::kEmptyCart) << r.error().message;
+            ++empty;
+          }
+          ++done;
+        },
+        [](std::exception_ptr e) {
+          if (e) std::rethrow_exception(e);
+        });
+  }
+  pump([&] { return done == kRacers; }, 60000ms);
+  ASSERT_EQ(done, kRacers);
+  EXPECT_EQ(orders_count(), 1) << "one cart, one order";
+  EXPECT_EQ(stock(), 2) << "3 - 1, once";
+  ASSERT_FALSE(answered.empty());
+  for (const auto id : answered) EXPECT_EQ(id, answered.front()) << "every answer is the one order";
+  EXPECT_EQ(static_cast<int>(answered.size()) + empty, kRacers);
+
+  // The same lines again, once the shopper put them in the cart anew: a new cart, a new order.
+  run(sessions_->set(s.session, kSku, 1));
+  auto again = run(orders_->checkout(s.session, s.address, "after-the-race"));
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_TRUE(again->created);
+  EXPECT_EQ(orders_count(), 2);
+}
+
 TEST_F(CheckoutTest, TheSameKeyNeverMakesASecondOrder) {
   auto s = shopper(100, 2);
   auto first = run(orders_->checkout(s.session, s.address, "retry-me"));

@@ -4,6 +4,7 @@
 #include <map>
 #include "integration/redis/redis_fixture.hpp"
 
+#include "contracts/cart_versions.hpp"
 #include "session/session.hpp"
 
 namespace mc::session {
@@ -117,6 +118,27 @@ TEST_F(SessionStoreTest, SettingAQuantityAndRemovingALine) {
   auto lines = run(store->cart(s));
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0].sku, "P2-WHITE-S");
+}
+
+TEST_F(SessionStoreTest, EveryCartWriteIsANewVersionAndReadsKeepIt) {
+  auto c = client();
+  ASSERT_TRUE(run_until([&] { return c->connected(); }));
+  auto store = make_redis_store(c);
+  auto s = run(store->create());
+  contracts::expect_cart_versions(*store, s, [&](auto task) { return run(std::move(task)); });
+  EXPECT_EQ(run(store->cart(s)).size(), 1U) << "the version field is not a line";
+  // A user's cart gets a new version from a merge.
+  const std::int64_t user = 880'000'000 + ::getpid();
+  auto guest = run(store->create());
+  run(store->set(guest, "P3-C-M", 1));
+  Session as_user{guest.id, user};
+  const auto before = run(store->snapshot(as_user)).version;
+  run(store->merge_into_user(guest, user, {{"P3-C-M", 5}}));
+  const auto merged = run(store->snapshot(as_user));
+  EXPECT_EQ(merged.lines.size(), 1U);
+  EXPECT_NE(merged.version, before);
+  EXPECT_FALSE(merged.version.empty());
+  cmd(*c, {"DEL", "mc:cart:u:" + std::to_string(user)});
 }
 
 TEST_F(SessionStoreTest, WithRedisAwayASessionIsAnErrorNotAnEmptyCart) {

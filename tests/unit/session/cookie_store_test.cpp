@@ -8,6 +8,7 @@
 #include <regex>
 #include <utility>
 
+#include "contracts/cart_versions.hpp"
 #include "core/ids.hpp"
 #include "core/metrics.hpp"
 #include "session/seal.hpp"
@@ -467,6 +468,15 @@ TEST(CookieKeys, SaysWhatIsWrong) {
 }
 
 TEST(CookieStore, NeedsAKey) { EXPECT_THROW(make_cookie_store(CookieSessionOptions{}), std::invalid_argument); }
+
+TEST_F(CookieStoreTest, EveryCartWriteIsANewVersionAndReadsKeepIt) {
+  auto s = run(store_->create());
+  contracts::expect_cart_versions(*store_, s, [](auto task) { return run(std::move(task)); });
+  // Two requests that carry the same cookie carry the same cart: the same version, on any instance.
+  auto copy = s;
+  auto elsewhere = store_with({key_});
+  EXPECT_EQ(run(elsewhere->snapshot(copy)).version, run(store_->snapshot(s)).version);
+}
 
 }  // namespace
 }  // namespace mc::session

@@ -9,6 +9,7 @@
 #include <map>
 #include <thread>
 
+#include "contracts/cart_versions.hpp"
 #include "core/metrics.hpp"
 #include "session/session.hpp"
 #include "unit/run_task.hpp"
@@ -343,6 +344,18 @@ TEST_F(MemoryStoreTest, ConcurrentAddsFromManyThreadsNeverPassTheLimit) {
   auto lines = run(store->cart(s));
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0].qty, 50);
+}
+
+TEST_F(MemoryStoreTest, EveryCartWriteIsANewVersionAndReadsKeepIt) {
+  auto store = make_memory_store(options());
+  auto s = run(store->create());
+  contracts::expect_cart_versions(*store, s, [](auto task) { return run(std::move(task)); });
+  auto other = make_memory_store(options());
+  auto t = run(other->create());
+  run(other->set(t, "P1-BLACK-M", 1));
+  run(store->set(s, "P1-BLACK-M", 1));
+  EXPECT_NE(run(other->snapshot(t)).version, run(store->snapshot(s)).version)
+      << "another process (a restarted instance) never repeats a version";
 }
 
 }  // namespace
