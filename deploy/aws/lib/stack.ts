@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
-  Aws, CfnOutput, CfnParameter, DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, StackProps, Tags,
+  Annotations, Aws, CfnOutput, CfnParameter, DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, StackProps, Tags,
 } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -361,6 +361,12 @@ export class MyClothesStack extends Stack {
       // (the local HAProxy's MCLB cookie); session mode sticky is correct only with it.
       stickinessCookieDuration: s.sticky ? Duration.days(1) : undefined,
     });
+    if (s.sessionMode === 'sticky' && !s.sticky) {
+      // Allowed, because it is one of the lessons (DESIGN.md, story 2), but never by accident.
+      Annotations.of(targets).addWarningV2('myclothes:stickyModeWithoutStickiness',
+        'session mode sticky keeps carts in each instance\'s memory; without -c sticky=true the ALB spreads a ' +
+        'shopper\'s requests and the cart seems to come and go');
+    }
     // Security groups are the file's (above), so no listener opens anything by itself (open: false).
     let serving: elbv2.ApplicationListener;
     if (s.certificateArn) {

@@ -1,5 +1,5 @@
 // Synthesizes the stack in the test's own process, as `cdk synth` would with the given context.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
@@ -12,6 +12,13 @@ export const kAppDir = join(__dirname, '..');
 export const kRepoRoot = join(kAppDir, '..', '..');
 export const kSecurityGroupsFile = join(kRepoRoot, 'deploy', 'local', 'security-groups.toml');
 export const kCommittedTemplate = join(kAppDir, 'template', 'MyClothes.template.json');
+
+// Each test file's scratch space (cloud assemblies, stand-in releases), removed when it ends.
+const scratch = mkdtempSync(join(tmpdir(), 'myclothes-aws-test-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+export function scratchDir(name: string): string {
+  return mkdtempSync(join(scratch, `${name}-`));
+}
 
 export interface Synth {
   app: App;
@@ -28,7 +35,7 @@ export interface SynthOptions {
 export function synth(context: Record<string, unknown> = {}, options: SynthOptions = {}): Synth {
   const cdkJson = JSON.parse(readFileSync(join(kAppDir, 'cdk.json'), 'utf8'));
   const app = new App({
-    outdir: mkdtempSync(join(tmpdir(), 'myclothes-cdk-')),
+    outdir: scratchDir('cdk.out'),
     context: { ...cdkJson.context, 'aws:cdk:enable-path-metadata': false, ...context },
     analyticsReporting: false, // as cdk.json's versionReporting: false
     // CloudFormation's own template checks take ~10 s a synth: `deploy/aws/check` runs them once, with `cdk synth`.

@@ -1,16 +1,15 @@
 // cdk-nag's AwsSolutions pack as a gate: no finding is left unacknowledged in any shape of the stack, and
 // every acknowledgement (lib/nag.ts) answers a finding that is really there, with its reason.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { kReasons } from '../lib/nag';
-import { synth } from './helpers';
+import { scratchDir, synth } from './helpers';
 
-const release = join(mkdtempSync(join(tmpdir(), 'myclothes-release-')), 'myclothes-linux-amd64.tar.gz');
+const release = join(scratchDir('release'), 'myclothes-linux-amd64.tar.gz');
 writeFileSync(release, 'a stand-in for the release');
 
 const kShapes: Record<string, Record<string, unknown>> = {

@@ -1,10 +1,12 @@
 // What the stack promises, read from the synthesized template: three zones, the load balancer and its
 // health checks, the fleet and its scaling, Multi-AZ data, the sessions table, the security groups' graph.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { Token } from 'aws-cdk-lib';
-import { countOf, groupNames, ingressEdges, resources, synth, userDataText } from './helpers';
+import { countOf, groupNames, ingressEdges, resources, scratchDir, synth, userDataText } from './helpers';
 
 const kCertificate = 'arn:aws:acm:us-east-1:123456789012:certificate/0b6f7a2e-1111-2222-3333-444455556666';
 const plain = synth();
@@ -55,6 +57,14 @@ test('stack: the ALB checks /readyz on the instances, drains for the deregistrat
       { Key: 'stickiness.lb_cookie.duration_seconds', Value: '86400' },
     ]),
   });
+});
+
+test('stack: session mode sticky without ALB stickiness is allowed, with a warning', () => {
+  const warnings = (context: Record<string, unknown>) => Annotations.fromStack(synth(context).stack)
+    .findWarning('*', Match.stringLikeRegexp('session mode sticky')).length;
+  assert.equal(warnings({ sessionMode: 'sticky' }), 1);
+  assert.equal(warnings({ sessionMode: 'sticky', sticky: true }), 0);
+  assert.equal(warnings({}), 0);
 });
 
 test('stack: HTTP forwards without a certificate; with one, HTTP redirects to HTTPS', () => {
@@ -229,11 +239,8 @@ test('stack: no SSH anywhere, and nothing but the load balancer open to the inte
   });
 });
 
-test('stack: the release from a local tarball is an S3 asset (-c artifact=FILE), with the bootstrap check', async () => {
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
-  const file = join(mkdtempSync(join(tmpdir(), 'myclothes-release-')), 'myclothes-linux-amd64.tar.gz');
+test('stack: the release from a local tarball is an S3 asset (-c artifact=FILE), with the bootstrap check', () => {
+  const file = join(scratchDir('release'), 'myclothes-linux-amd64.tar.gz');
   writeFileSync(file, 'not really a tarball');
   const asset = synth({ artifact: file });
   assert.equal(asset.json.Parameters.ArtifactBucket, undefined);
@@ -242,5 +249,5 @@ test('stack: the release from a local tarball is an S3 asset (-c artifact=FILE),
   assert.match(JSON.stringify(asset.json), /cdk-hnb659fds-assets/);
   assert.equal(plain.json.Parameters.BootstrapVersion, undefined);
   assert.equal(plain.json.Rules, undefined);
-  assert.throws(() => synth({ artifact: join(tmpdir(), 'no-such-release.tar.gz') }), { message: /^context artifact: no file at/ });
+  assert.throws(() => synth({ artifact: join(scratchDir('none'), 'no-such-release.tar.gz') }), { message: /^context artifact: no file at/ });
 });

@@ -3,12 +3,11 @@
 // that exist (src/core/config.cpp). The release tarball it unpacks has the layout it expects.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { kBootScript } from '../lib/user-data';
-import { kAppDir, kRepoRoot, synth, userDataText } from './helpers';
+import { kAppDir, kRepoRoot, scratchDir, synth, userDataText } from './helpers';
 
 const boot = readFileSync(kBootScript, 'utf8');
 const shapes = { plain: synth(), dynamodb: synth({ sessionMode: 'dynamodb', readReplicas: 3 }) };
@@ -51,7 +50,7 @@ test('user data: every MYCLOTHES_ variable it writes is a setting of src/core/co
 });
 
 test('user data: the release tarball (deploy/aws/package) has the layout boot.sh unpacks, byte for byte the same each time', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'myclothes-package-'));
+  const dir = scratchDir('package');
   const binary = join(dir, 'myclothes');
   writeFileSync(binary, '#!/bin/sh\necho a stand-in\n');
   chmodSync(binary, 0o755);
