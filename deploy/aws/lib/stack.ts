@@ -404,6 +404,7 @@ export class MyClothesStack extends Stack {
     new CfnOutput(this, 'DbEndpoint', { value: db.dbInstanceEndpointAddress, description: 'RDS primary' });
     new CfnOutput(this, 'CacheEndpoint', { value: cache.attrPrimaryEndPointAddress, description: 'ElastiCache primary endpoint' });
     new CfnOutput(this, 'AdminTokenSecretArn', { value: adminTokenSecret.secretArn, description: 'The admin token (Secrets Manager)' });
+    new CfnOutput(this, 'DbSecretArn', { value: dbSecret.secretArn, description: 'The database user and password (Secrets Manager)' });
     if (sessions) new CfnOutput(this, 'SessionsTable', { value: sessions.tableName, description: 'DynamoDB sessions table' });
 
     if (props.acknowledgeFindings !== false) acknowledgeFindings({
