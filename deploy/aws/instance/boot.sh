@@ -172,7 +172,7 @@ systemctl enable --now myclothes-redis-tunnel.service myclothes.service
 
 # Ready when the instance itself says so; the ALB's health checks ask the same question.
 for _ in $(seq 600); do
-  if curl -fsS -o /dev/null "http://127.0.0.1:$MC_APP_PORT/readyz"; then
+  if curl -fs -o /dev/null "http://127.0.0.1:$MC_APP_PORT/readyz"; then
     echo "myclothes boot: $instance_id in $az is ready"
     signal SUCCESS
     exit 0

@@ -27,6 +27,11 @@ test('user data: shellcheck finds nothing in boot.sh or in the whole user data',
   assert.equal(whole.status, 0, whole.stdout);
 });
 
+test('user data: fits EC2\'s 16 KB even with five replicas and long values in every token', () => {
+  const widest = synth({ sessionMode: 'dynamodb', readReplicas: 5 }).json;
+  assert.ok(Buffer.byteLength(userDataText(widest, 'x'.repeat(200))) < 16 * 1024);
+});
+
 test('user data: boot.sh reads exactly the MC_* values the stack sets', () => {
   const required = [...boot.matchAll(/"\$\{(MC_[A-Z_]+)\??:?\?\}"/g)].map((m) => m[1]).sort();
   const given = [...userDataText(shapes.plain.json).matchAll(/^(MC_[A-Z_]+)='/gm)].map((m) => m[1]).sort();
