@@ -92,7 +92,6 @@ class RequestParser final : public bhttp::basic_parser<true> {
   int version() const { return version_; }
   bool expects_continue() const { return expect_continue_; }
 
- private:
   // The limit on the whole header, request line included. (Beast applies its header_limit to the request
   // line and to the fields separately, so a long target and long fields would each get the whole limit.)
   void limit_header(std::uint32_t bytes) {
@@ -100,6 +99,7 @@ class RequestParser final : public bhttp::basic_parser<true> {
     header_limit(bytes);
   }
 
+ private:
   void on_request_impl(bhttp::verb method, beast::string_view method_string, beast::string_view target, int version,
                        beast::error_code& ec) override {
     req_.method = to_method(method);

@@ -167,6 +167,16 @@ TEST_F(StoreTest, ReadinessFailsWhileDraining) {
   EXPECT_EQ(boost::json::parse(ready.body).at("status").as_string(), "not_ready");
 }
 
+TEST_F(StoreTest, TheShoppersOwnAnswersAreNeverStoredByACache) {
+  start();
+  for (const char* target : {"/api/v1/me", "/api/v1/cart", "/api/v1/orders", "/api/v1/me/addresses", "/account",
+                             "/cart", "/orders"}) {
+    auto r = get(target);
+    EXPECT_EQ(header(r, "Cache-Control"), "no-store") << target << " (status " << r.status << ")";
+  }
+  EXPECT_NE(header(get("/api/v1/products/1"), "Cache-Control"), "no-store") << "the catalog is not personal";
+}
+
 TEST_F(StoreTest, TextThatIsNotUtf8NeverReachesTheDatabase) {
   start();
   // Before: a surrogate in the search reached PostgreSQL, which refused it, and the shopper read "briefly
