@@ -18,6 +18,7 @@ settings::Table config_settings(Config& c) {
       {"server.idle_timeout_seconds", duration(c.server.idle_timeout, 1, 3600)},
       {"server.header_limit_bytes", integer(c.server.header_limit_bytes, 1024, 1 << 20)},
       {"server.body_limit_bytes", integer(c.server.body_limit_bytes, 1024, 16 << 20)},
+      {"server.trusted_proxies", list(c.server.trusted_proxies)},
       {"db.primary", string(c.db.primary, false)},
       {"db.replicas", list(c.db.replicas)},
       {"db.pool_size", integer(c.db.pool_size, 1, 64)},

@@ -44,6 +44,9 @@ struct ServerConfig {
   std::chrono::seconds idle_timeout{60};
   std::size_t header_limit_bytes = std::size_t{16} * 1024;
   std::size_t body_limit_bytes = std::size_t{64} * 1024;
+  // The load balancers whose X-Forwarded-For names the client (addresses or IPv4 networks); from any other
+  // peer the header is ignored. Empty: the TCP peer is the client (http/client_address.hpp).
+  std::vector<std::string> trusted_proxies;
 };
 
 struct DbConfig {

@@ -25,7 +25,8 @@ struct Request {
   std::string target;  // as received: path, then '?' and the query
   std::vector<Field> headers;
   std::string body;
-  std::string remote_address;
+  std::string remote_address;  // the TCP peer: behind a load balancer, the balancer
+  std::string client_address;  // the shopper: from a trusted proxy's X-Forwarded-For, else the peer
   std::string request_id;
   bool secure = false;                   // reached over https (X-Forwarded-Proto from the load balancer)
   std::vector<std::string> path_params;  // the router's {name} segments, in order, percent-decoded

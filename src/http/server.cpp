@@ -20,6 +20,7 @@
 
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "http/client_address.hpp"
 #include "http/detail/text.hpp"
 #include "http/detail/wire.hpp"
 
@@ -53,6 +54,7 @@ struct Settings {
   std::uint64_t body_limit;
   std::string instance_id;
   std::string az;
+  TrustedProxies trusted;
 };
 
 Method to_method(bhttp::verb v) {
@@ -90,6 +92,7 @@ class RequestParser final : public bhttp::basic_parser<true> {
   }
 
   int version() const { return version_; }
+  const std::string& forwarded() const { return forwarded_; }  // every X-Forwarded-For, joined by commas
   bool expects_continue() const { return expect_continue_; }
 
   // The limit on the whole header, request line included. (Beast applies its header_limit to the request
@@ -127,6 +130,9 @@ class RequestParser final : public bhttp::basic_parser<true> {
     if (name == bhttp::field::host) ++hosts_;
     if (name == bhttp::field::expect) {
       expect_continue_ = detail::iequals(detail::trim(value), "100-continue");
+    } else if (detail::iequals(name_string, "X-Forwarded-For")) {
+      if (!forwarded_.empty()) forwarded_ += ',';
+      forwarded_.append(value.data(), value.size());
     } else if (detail::iequals(name_string, "X-Forwarded-Proto")) {
       // The balancer in front terminates TLS; only the first hop's word counts.
       const std::string_view first = value.substr(0, value.find(','));
@@ -170,6 +176,7 @@ class RequestParser final : public bhttp::basic_parser<true> {
   std::size_t fields_ = 0;
   std::size_t hosts_ = 0;
   std::uint32_t limit_ = 8192;
+  std::string forwarded_;
   int version_ = 11;
   bool expect_continue_ = false;
   bool bad_host_ = false;
@@ -352,6 +359,7 @@ Task<void> serve_connection(std::shared_ptr<WorkerState> w, tcp::socket socket) 
       break;
     }
 
+    req.client_address = client_address(req.remote_address, parser.forwarded(), settings.trusted);
     bool keep_alive = false;
     {
       InFlight in_flight(*w->lifecycle);
@@ -456,6 +464,12 @@ void open_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
 
 }  // namespace
 
+static TrustedProxies trusted_proxies(const std::vector<std::string>& entries) {
+  auto parsed = TrustedProxies::parse(entries);
+  if (!parsed) throw std::invalid_argument("server.trusted_proxies: " + parsed.error());
+  return std::move(*parsed);
+}
+
 struct Server::Impl {
   ServerConfig config;
   std::shared_ptr<Lifecycle> lifecycle;
@@ -479,6 +493,7 @@ Server::Server(const ServerConfig& config, std::shared_ptr<Lifecycle> lifecycle,
       config.body_limit_bytes,
       config.instance_id,
       config.az,
+      trusted_proxies(config.trusted_proxies),
   });
   for (auto& w : workers) {
     if (w.io == nullptr) throw std::invalid_argument("Server: worker without io_context");

@@ -184,6 +184,8 @@ std::shared_ptr<Router> make_router(const std::string& static_root, std::shared_
   r->add(Method::kGet, "/whoami", [](Request& req) -> Task<Response> {
     co_return Response::text(200, req.remote_address + (req.secure ? " secure" : " plain"));
   });
+  r->add(Method::kGet, "/client",
+         [](Request& req) -> Task<Response> { co_return Response::text(200, req.client_address); });
   r->add(Method::kGet, "/slow", [signals](Request&) -> Task<Response> {
     if (!signals->slow_started_once.exchange(true)) signals->slow_started.set_value();
     net::steady_timer timer(co_await net::this_coro::executor, 300ms);
@@ -484,6 +486,30 @@ TEST_F(HttpServer, RemoteAddressAndForwardedProto) {
   ASSERT_TRUE(plain && secure);
   EXPECT_EQ(plain->body, "127.0.0.1 plain");
   EXPECT_EQ(secure->body, "127.0.0.1 secure");
+}
+
+TEST_F(HttpServer, TheClientIsWhomATrustedBalancerNamesAndNobodyElseSays) {
+  const std::string xff = "X-Forwarded-For: 6.6.6.6, 203.0.113.9\r\n";  // a forged entry, then the balancer's
+  {
+    TestServer s(test_config(), router_);  // no trusted proxies: the header is ignored
+    Client c(s.port());
+    ASSERT_TRUE(c.send(get("/client", xff)));
+    const auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body, "127.0.0.1");
+  }
+  auto config = test_config();
+  config.trusted_proxies = {"10.92.1.10", "127.0.0.0/8"};
+  TestServer s(config, router_);
+  Client c(s.port());
+  ASSERT_TRUE(c.send(get("/client", xff) + get("/client") + get("/client", "X-Forwarded-For: 127.0.0.5\r\n")));
+  const auto named = c.read_response();
+  const auto none = c.read_response();
+  const auto only_proxies = c.read_response();
+  ASSERT_TRUE(named && none && only_proxies);
+  EXPECT_EQ(named->body, "203.0.113.9") << "the rightmost address the balancer appended";
+  EXPECT_EQ(none->body, "127.0.0.1") << "no header: the peer";
+  EXPECT_EQ(only_proxies->body, "127.0.0.5");
 }
 
 TEST_F(HttpServer, IdleAndReadTimeoutsCloseTheConnection) {
