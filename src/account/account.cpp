@@ -141,9 +141,9 @@ Task<Expected<User, Error>> AccountService::authenticate(std::string email, std:
   const Error slow_down{Error::Code::kTooManyAttempts, "too many login attempts; wait a few minutes and try again", ""};
   std::string account = email;
   for (auto& c : account) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (co_await limiter_->client_over_limit(std::move(client))) co_return Unexpected(slow_down);
-  if (co_await limiter_->account_locked(account)) co_return Unexpected(slow_down);
-  if (email.size() > kMaxEmail || password.size() > kMaxPassword) co_return Unexpected(wrong);
+  if (co_await limiter_->client_over_limit(client)) co_return Unexpected(slow_down);
+  if (co_await limiter_->locked_for(account, client)) co_return Unexpected(slow_down);
+  if (email.size() > kMaxEmail || utf8_length(password) > kMaxPassword) co_return Unexpected(wrong);
 
   auto found = co_await repository_->credentials(email);
   // Unknown emails cost a hash check too, so the answer's timing does not tell whether an account exists.
@@ -153,10 +153,10 @@ Task<Expected<User, Error>> AccountService::authenticate(std::string email, std:
   std::string encoded(found ? std::string_view(found->password_hash) : kDecoy);
   const bool ok = co_await verify_password(std::move(encoded), std::move(password));
   if (!ok || !found) {
-    co_await limiter_->account_failed(std::move(account));
+    co_await limiter_->failed(std::move(account), std::move(client));
     co_return Unexpected(wrong);
   }
-  co_await limiter_->account_succeeded(std::move(account));
+  co_await limiter_->succeeded(std::move(account), std::move(client));
   co_return std::move(found->user);
 }
 

@@ -11,6 +11,11 @@ namespace {
 
 constexpr std::string_view kClientKey = "mc:rl:login:client:";
 constexpr std::string_view kAccountKey = "mc:rl:login:account:";
+constexpr std::string_view kPairKey = "mc:rl:login:pair:";
+
+std::string pair_key(const std::string& account, const std::string& client) {
+  return std::string(kPairKey) + account + "|" + client;
+}
 
 class RedisLoginLimiter final : public LoginLimiter {
  public:
@@ -19,14 +24,16 @@ class RedisLoginLimiter final : public LoginLimiter {
   Task<bool> client_over_limit(std::string client) override {
     co_return co_await count(std::string(kClientKey) + client, kClientAttempts, true);
   }
-  Task<bool> account_locked(std::string account) override {
-    co_return co_await count(std::string(kAccountKey) + account, kAccountAttempts, false);
+  Task<bool> locked_for(std::string account, std::string client) override {
+    if (!co_await count(std::string(kAccountKey) + account, kAccountAttempts, false)) co_return false;
+    co_return co_await count(pair_key(account, client), kLockedClientFailures, false);
   }
-  Task<void> account_failed(std::string account) override {
+  Task<void> failed(std::string account, std::string client) override {
+    co_await count(pair_key(account, client), kLockedClientFailures, true);
     co_await count(std::string(kAccountKey) + account, kAccountAttempts, true);
   }
-  Task<void> account_succeeded(std::string account) override {
-    std::vector<std::string> args{"DEL", std::string(kAccountKey) + account};
+  Task<void> succeeded(std::string account, std::string client) override {
+    std::vector<std::string> args{"DEL", std::string(kAccountKey) + account, pair_key(account, client)};
     co_await client_->command(std::move(args));
   }
 

@@ -39,7 +39,9 @@ std::string message_for(Lang lang, const account::Error& e) {
   return error_text(lang, answer(e.code));
 }
 
+// The shopper, not the load balancer in front of them (http/client_address.hpp): login limits count per client.
 std::string client_of(const http::Request& req) {
+  if (!req.client_address.empty()) return req.client_address;
   return req.remote_address.empty() ? std::string("unknown") : req.remote_address;
 }
 

@@ -14,23 +14,32 @@ class LoginLimiter final : public account::LoginLimiter {
  public:
   std::map<std::string, int> client_attempts;
   std::map<std::string, int> account_failures;
+  std::map<std::string, int> pair_failures;  // "account|client"
   bool up = true;
 
   Task<bool> client_over_limit(std::string client) override {
     if (!up) co_return false;
     co_return ++client_attempts[client] > account::kClientAttempts;
   }
-  Task<bool> account_locked(std::string account) override {
+  Task<bool> locked_for(std::string account, std::string client) override {
     if (!up) co_return false;
-    auto it = account_failures.find(account);
-    co_return it != account_failures.end() && it->second >= account::kAccountAttempts;
+    const auto it = account_failures.find(account);
+    if (it == account_failures.end() || it->second < account::kAccountAttempts) co_return false;
+    const auto pair = pair_failures.find(account + "|" + client);
+    co_return pair != pair_failures.end() && pair->second >= account::kLockedClientFailures;
   }
-  Task<void> account_failed(std::string account) override {
-    if (up) ++account_failures[account];
+  Task<void> failed(std::string account, std::string client) override {
+    if (up) {
+      ++pair_failures[account + "|" + client];
+      ++account_failures[account];
+    }
     co_return;
   }
-  Task<void> account_succeeded(std::string account) override {
-    if (up) account_failures.erase(account);
+  Task<void> succeeded(std::string account, std::string client) override {
+    if (up) {
+      pair_failures.erase(account + "|" + client);
+      account_failures.erase(account);
+    }
     co_return;
   }
 };

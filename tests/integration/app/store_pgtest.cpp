@@ -7,8 +7,10 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <stdexcept>
 
+#include "account/login_limiter.hpp"
 #include "app/worker.hpp"
 #include "integration/io_loop_test.hpp"
 #include "integration/seeded_database.hpp"
@@ -169,12 +171,38 @@ TEST_F(StoreTest, ReadinessFailsWhileDraining) {
 
 TEST_F(StoreTest, TheShoppersOwnAnswersAreNeverStoredByACache) {
   start();
-  for (const char* target : {"/api/v1/me", "/api/v1/cart", "/api/v1/orders", "/api/v1/me/addresses", "/account",
-                             "/cart", "/orders"}) {
+  for (const char* target :
+       {"/api/v1/me", "/api/v1/cart", "/api/v1/orders", "/api/v1/me/addresses", "/account", "/cart", "/orders"}) {
     auto r = get(target);
     EXPECT_EQ(header(r, "Cache-Control"), "no-store") << target << " (status " << r.status << ")";
   }
   EXPECT_NE(header(get("/api/v1/products/1"), "Cache-Control"), "no-store") << "the catalog is not personal";
+}
+
+TEST_F(StoreTest, LoginLimitsCountPerShopperBehindTheLoadBalancer) {
+  start();
+  // Every request comes from the load balancer's address; the shopper is who it names (the server fills
+  // client_address from a trusted balancer's X-Forwarded-For: tests/integration/http/server_test.cpp).
+  // Before: one counter for the balancer's address, so ~30 failures from anyone refused every shopper.
+  const std::string run_id = std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr));
+  auto login = [&](const std::string& client, const std::string& email) {
+    http::Request req;
+    req.method = http::Method::kPost;
+    req.target = "/api/v1/auth/login";
+    req.remote_address = "10.92.1.10";
+    req.client_address = client;
+    req.headers.push_back({"Content-Type", "application/json"});
+    req.body = R"({"email":")" + email + R"(","password":"not the password"})";
+    return run(worker_->handler(req)).status;
+  };
+  const std::string attacker = "203.0.113." + std::to_string(::getpid() % 200);
+  int refused = 0;
+  for (int i = 0; i <= account::kClientAttempts; ++i) {
+    refused += login(attacker, "nobody-" + std::to_string(i) + "-" + run_id + "@example.com") == 429;
+  }
+  EXPECT_EQ(refused, 1) << "the attacker's attempt past the limit";
+  EXPECT_EQ(login(attacker, "someone-" + run_id + "@example.com"), 429);
+  EXPECT_EQ(login("198.51.100.7", "someone-" + run_id + "@example.com"), 401) << "another shopper is not limited";
 }
 
 TEST_F(StoreTest, TextThatIsNotUtf8NeverReachesTheDatabase) {

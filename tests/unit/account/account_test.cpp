@@ -154,9 +154,25 @@ TEST_F(AccountServiceTest, FailuresCountAgainstTheAccountWhateverItsCaseAndALogi
   EXPECT_EQ(limiter_.client_attempts.at("10.0.0.1"), 3) << "every attempt counts for the client";
 }
 
+TEST_F(AccountServiceTest, ALockedAccountStopsTheGuesserButNotItsOwner) {
+  registered();
+  for (int i = 0; i < kAccountAttempts; ++i) {
+    EXPECT_EQ(log_in("kim@example.com", "guess " + std::to_string(i), "10.6.6.6").error().code,
+              Error::Code::kInvalidCredentials);
+  }
+  // The guesser waits, even with the right password; the owner, from a client that has not been guessing,
+  // gets in (before: one shared lock for 15 minutes, for anyone who knew the email).
+  auto guesser = log_in("kim@example.com", "correct horse", "10.6.6.6");
+  ASSERT_FALSE(guesser);
+  EXPECT_EQ(guesser.error().code, Error::Code::kTooManyAttempts);
+  EXPECT_EQ(limiter_.account_failures.at("kim@example.com"), kAccountAttempts) << "a refused attempt is no failure";
+  EXPECT_TRUE(log_in("kim@example.com", "correct horse", "10.1.2.3")) << "the owner is not locked out";
+}
+
 TEST_F(AccountServiceTest, ALockedAccountOrABusyClientWaitsEvenWithTheRightPassword) {
   registered();
   limiter_.account_failures["kim@example.com"] = kAccountAttempts;
+  limiter_.pair_failures["kim@example.com|10.0.0.1"] = kLockedClientFailures;
   auto locked = log_in("Kim@example.com", "correct horse");
   ASSERT_FALSE(locked);
   EXPECT_EQ(locked.error().code, Error::Code::kTooManyAttempts);
