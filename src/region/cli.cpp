@@ -124,6 +124,7 @@ void add_verbs(CLI::App& app, Verbs& v) {
   v.forward->add_option("--listen", v.forward_listen, "HOST:PORT on this machine")->required();
   v.forward->add_option("--to", v.forward_to, "HOST:PORT of the load balancer")->required();
   v.forward->add_option("--netns", v.forward_netns, "The namespace the connections come from");
+  v.forward->add_flag("--proxy-protocol", v.forward_proxy, "Name each client to the load balancer (PROXY v2)");
 }
 
 namespace {
@@ -155,6 +156,7 @@ int run_verb(const Verbs& v, const std::string& program) {
       return kExitUsage;
     }
     o.netns = v.forward_netns;
+    o.proxy_protocol = v.forward_proxy;
     return run_forwarder(o);
   }
   RegionOptions options;

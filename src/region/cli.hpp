@@ -18,6 +18,7 @@ struct Verbs {
   CLI::App* cleanup = nullptr;
   CLI::App* forward = nullptr;
   std::string forward_listen, forward_to, forward_netns;  // region forward (started by region up)
+  bool forward_proxy = false;
   std::string state_dir = ".state/region";
   std::string file;                          // up --config
   std::map<std::string, std::string> flags;  // up's flags as settings ("region.instances" -> "6")

@@ -253,6 +253,18 @@ Task<void> relay(std::shared_ptr<Connection> c) {
   error_code ignored;
   c->client.set_option(tcp::no_delay(true), ignored);
   c->upstream.set_option(tcp::no_delay(true), ignored);
+  if (s.options.proxy_protocol) {
+    const auto from = c->client.remote_endpoint(ec);
+    const auto to = ec ? tcp::endpoint() : c->client.local_endpoint(ec);
+    if (!ec) {
+      const auto header = proxy_v2_header(from, to);
+      std::tie(ec, std::ignore) = co_await net::async_write(c->upstream, net::buffer(header), kTuple);
+    }
+    if (ec || c->closed) {
+      c->close();
+      co_return;
+    }
+  }
   net::co_spawn(c->strand, pump(c, c->client, c->upstream, s.bytes_up), log_failure("a connection"));
   co_await pump(c, c->upstream, c->client, s.bytes_down);
 }
@@ -334,6 +346,39 @@ void netns_thread(int nsfd, const std::string& path, net::io_context& io, std::p
 }
 
 }  // namespace
+
+std::string proxy_v2_header(const tcp::endpoint& client, const tcp::endpoint& to) {
+  static constexpr unsigned char kSignature[] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
+                                                 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
+  std::string h(reinterpret_cast<const char*>(kSignature), sizeof(kSignature));
+  auto port = [&h](std::uint16_t p) {
+    h += static_cast<char>(p >> 8);
+    h += static_cast<char>(p & 0xFF);
+  };
+  const auto a = client.address();
+  const auto b = to.address();
+  if (a.is_v4() && b.is_v4()) {
+    h += '\x21';  // version 2, PROXY
+    h += '\x11';  // TCP over IPv4
+    port(12);     // the length of what follows
+    for (const auto byte : a.to_v4().to_bytes()) h += static_cast<char>(byte);
+    for (const auto byte : b.to_v4().to_bytes()) h += static_cast<char>(byte);
+  } else if (a.is_v6() && b.is_v6()) {
+    h += '\x21';
+    h += '\x21';  // TCP over IPv6
+    port(36);
+    for (const auto byte : a.to_v6().to_bytes()) h += static_cast<char>(byte);
+    for (const auto byte : b.to_v6().to_bytes()) h += static_cast<char>(byte);
+  } else {
+    h += '\x20';  // version 2, LOCAL: no addresses
+    h += '\x00';
+    port(0);
+    return h;
+  }
+  port(client.port());
+  port(to.port());
+  return h;
+}
 
 struct Forwarder::Impl {
   std::shared_ptr<State> state;

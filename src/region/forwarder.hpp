@@ -19,16 +19,13 @@
 // State: the listener, the connections being relayed (for stop()), their count against max_connections,
 // and the counters (accepted, refused over the limit, failed connects, bytes each way).
 
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 
 #include "core/expected.hpp"
-
-namespace boost::asio {
-class io_context;
-}
 
 namespace mc::region {
 
@@ -44,7 +41,14 @@ struct ForwardOptions {
   // Beyond it, a new client is accepted and closed at once (and counted), never left hanging in the backlog.
   int max_connections = 20000;
   std::chrono::milliseconds connect_timeout{3000};
+  // Each upstream connection starts with a PROXY protocol v2 header naming the client and the address it
+  // connected to, so that the load balancer (HAProxy `accept-proxy`) knows who the shopper is.
+  bool proxy_protocol = false;
 };
+
+// The PROXY protocol v2 header for a TCP connection from `client` to `to` (IPv4 or IPv6; a mix is sent as a
+// LOCAL header, which names nobody).
+std::string proxy_v2_header(const boost::asio::ip::tcp::endpoint& client, const boost::asio::ip::tcp::endpoint& to);
 
 // Relays TCP connections from a listener in the namespace the process starts in to `to_host:to_port`,
 // connected from `netns`. Each connection is two copies (16 KiB buffers), one each way; an end of stream

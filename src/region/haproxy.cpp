@@ -39,7 +39,7 @@ defaults
   option forwardfor
 
 frontend www
-  bind {host}:{port}
+  bind {host}:{port}{accept_proxy}
   # The operations endpoints are not the internet's: HAProxy's own checks and the region's scraping reach
   # the instances directly (sg-lb, sg-ops), so from outside they do not exist.
   http-request deny deny_status 404 if {{ path /healthz /readyz /metrics }}
@@ -53,7 +53,7 @@ backend {backend}
   http-check expect status 200
 )",
       fmt::arg("dir", s.state_dir), fmt::arg("host", s.bind_host), fmt::arg("port", s.port),
-      fmt::arg("backend", kBackend));
+      fmt::arg("accept_proxy", s.accept_proxy ? " accept-proxy" : ""), fmt::arg("backend", kBackend));
   if (s.sticky) {
     // `dynamic`: servers added through the runtime API get a cookie value derived from this key and their
     // address (the `cookie` keyword is refused by `add server`).

@@ -19,6 +19,8 @@ struct LbSettings {
   std::string bind_host = "127.0.0.1";
   std::uint16_t port = 8080;
   std::string state_dir;  // holds haproxy.sock and haproxy.pid
+  // The listener expects a PROXY protocol header on every connection (the region's forwarder sends one).
+  bool accept_proxy = false;
   // Stickiness like the AWS load balancer's: an inserted cookie that lives `cookie_lifetime` (AWS default:
   // one day); a request whose instance is gone moves to a healthy one (redispatch).
   bool sticky = false;

@@ -39,6 +39,7 @@ LoadBalancer::LoadBalancer(const RegionOptions& o) : o_(o), api_(o.state_dir + "
 void LoadBalancer::place(const std::string& address, std::uint16_t port, const std::string& netns) {
   settings_.bind_host = address;
   settings_.port = port;
+  settings_.accept_proxy = true;  // its one client is the forwarder, which names each shopper
   netns_ = netns;
 }
 

@@ -23,7 +23,8 @@ class LoadBalancer {
   // `o` outlives the load balancer; its state directory is read at start().
   explicit LoadBalancer(const RegionOptions& o);
 
-  // netns mode: HAProxy runs on its own host (the namespace at `netns`) and listens on address:port there.
+  // netns mode: HAProxy runs on its own host (the namespace at `netns`) and listens on address:port there,
+  // for the forwarder, which starts each connection with a PROXY protocol header.
   void place(const std::string& address, std::uint16_t port, const std::string& netns);
   // Writes STATE/haproxy.cfg, starts HAProxy on the region's port and waits for its runtime API.
   std::optional<std::string> start();

@@ -80,6 +80,9 @@ class Supervisor final : public ControlTarget {
 
     if (auto err = data_.read_layout()) return err;
     auto env = data_.env();
+    // The instances learn each shopper's address from the load balancer's X-Forwarded-For, and believe it
+    // from the load balancer only (its host in netns mode; on loopback everything is 127.0.0.1).
+    env["MYCLOTHES_SERVER_TRUSTED_PROXIES"] = net_ ? net_->lb().address : o_.host;
     // Only the switch off is passed on: an instance configuration file keeps its say otherwise.
     if (!o_.cache) env["MYCLOTHES_CACHE_ENABLED"] = "false";
     if (o_.session == SessionMode::kCookie) {
@@ -152,8 +155,11 @@ class Supervisor final : public ControlTarget {
       return fmt::format("port {} on {} is already in use; stop what listens there or pick another --port", o_.lb_port,
                          o_.host);
     }
+    // --proxy-protocol: HAProxy learns each shopper's own address (its X-Forwarded-For names them to the
+    // instances), not the internet host's.
     forwarder_ = spawn({o_.program, "region", "forward", "--listen", fmt::format("{}:{}", o_.host, o_.lb_port), "--to",
-                        fmt::format("{}:{}", net_->lb().address, kLbPort), "--netns", net_->internet().netns_path()},
+                        fmt::format("{}:{}", net_->lb().address, kLbPort), "--netns", net_->internet().netns_path(),
+                        "--proxy-protocol"},
                        {}, o_.state_dir + "/logs/forwarder.log");
     if (forwarder_ < 0) return fmt::format("cannot start the forwarder: {}", std::strerror(errno));
     for (int i = 0; i < 100; ++i) {

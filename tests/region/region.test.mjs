@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -213,6 +214,26 @@ test('one cart, one order: ten checkouts with ten keys racing through the load b
   assert.ok(new Set(answers.map((a) => a.instance)).size > 1, 'the racers went to several instances');
   const mine = await (await fetch(new URL('/api/v1/orders', lb), { headers: auth() })).json();
   assert.equal(mine.items.length, 1);
+});
+
+test('login limits count per shopper: the load balancer names each one to the instances', async () => {
+  // Two shoppers on this machine, from 127.0.0.2 and 127.0.0.3: the forwarder names each to HAProxy (PROXY
+  // protocol), HAProxy to the instances (X-Forwarded-For, believed from it only). Before, they were one client.
+  const login = (localAddress, email) => new Promise((resolve, reject) => {
+    const body = JSON.stringify({ email, password: 'not the password at all' });
+    const req = http.request({
+      host: '127.0.0.1', port: Number(lb.port), path: '/api/v1/auth/login', method: 'POST', localAddress,
+      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+    }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+    req.on('error', reject);
+    req.end(body);
+  });
+  const run = Date.now();
+  const statuses = [];
+  for (let i = 0; i <= 30; i++) statuses.push(await login('127.0.0.2', `nobody-${run}-${i}@example.com`));
+  assert.deepEqual(statuses.slice(0, 30), Array(30).fill(401), 'thirty wrong passwords are answered as such');
+  assert.equal(statuses[30], 429, 'the thirty-first attempt from that shopper is refused');
+  assert.equal(await login('127.0.0.3', `someone-${run}@example.com`), 401, 'another shopper is not limited');
 });
 
 test('the load balancer spreads requests round robin over every instance', async () => {

@@ -360,6 +360,42 @@ TEST(Forwarder, RelaysAMebibyteBothWaysExactly) {
   EXPECT_EQ(n.connect_failures, 0U);
 }
 
+TEST(Forwarder, TheProxyHeaderNamesTheClientAndWhereItConnected) {
+  namespace ip = net::ip;
+  const auto v4 = proxy_v2_header(tcp::endpoint(ip::make_address("127.0.0.2"), 40001),
+                                  tcp::endpoint(ip::make_address("127.0.0.1"), 8080));
+  const std::string expected(
+      "\r\n\r\n\0\r\nQUIT\n"  // the signature
+      "\x21\x11\x00\x0c"      // v2 PROXY, TCP/IPv4, 12 bytes
+      "\x7f\x00\x00\x02\x7f\x00\x00\x01"
+      "\x9c\x41\x1f\x90",
+      28);
+  EXPECT_EQ(v4, expected);
+  const auto v6 = proxy_v2_header(tcp::endpoint(ip::make_address("::1"), 1), tcp::endpoint(ip::make_address("::1"), 2));
+  EXPECT_EQ(v6.size(), 16U + 36U);
+  const auto mixed =
+      proxy_v2_header(tcp::endpoint(ip::make_address("::1"), 1), tcp::endpoint(ip::make_address("127.0.0.1"), 2));
+  EXPECT_EQ(mixed.substr(12), std::string("\x20\x00\x00\x00", 4)) << "LOCAL: names nobody";
+}
+
+TEST(Forwarder, WithTheProxyProtocolTheUpstreamHearsWhoConnectedFirst) {
+  Upstream up(echo);
+  ASSERT_EQ(up.error(), "");
+  auto o = to_port(up.port());
+  o.proxy_protocol = true;
+  Running f(o);
+  ASSERT_TRUE(f.ok()) << f.error();
+  Client c(f.port());
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.send("hi"));
+  c.shutdown_write();
+  const auto back = c.read_to_end(kPatience);
+  ASSERT_EQ(back.size(), 28U + 2U) << "the header, then the bytes";
+  EXPECT_EQ(back.substr(0, 12), std::string("\r\n\r\n\0\r\nQUIT\n", 12));
+  EXPECT_EQ(back.substr(16, 4), std::string("\x7f\x00\x00\x01", 4)) << "the client: 127.0.0.1";
+  EXPECT_EQ(back.substr(28), "hi");
+}
+
 TEST(Forwarder, PassesAHalfCloseOnAndStillDeliversTheAnswer) {
   Upstream up(answer_at_end);
   ASSERT_EQ(up.error(), "");

@@ -47,6 +47,14 @@ TEST(HaproxyConfig, BalancesRoundRobinWithHealthChecksRetriesAndRedispatch) {
       << "the operations endpoints are not routed from outside";
 }
 
+TEST(HaproxyConfig, BehindTheForwarderTheListenerTakesThePROXYHeader) {
+  LbSettings s;
+  s.bind_host = "10.92.1.10";
+  EXPECT_FALSE(has(render_config(s), "accept-proxy"));
+  s.accept_proxy = true;
+  EXPECT_TRUE(has(render_config(s), "bind 10.92.1.10:8080 accept-proxy\n"));
+}
+
 TEST(HaproxyConfig, StickinessInsertsACookieThatLivesADayLikeTheAwsOne) {
   LbSettings s;
   s.sticky = true;
