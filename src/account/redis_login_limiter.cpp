@@ -25,8 +25,11 @@ class RedisLoginLimiter final : public LoginLimiter {
     co_return co_await count(std::string(kClientKey) + client, kClientAttempts, true);
   }
   Task<bool> locked_for(std::string account, std::string client) override {
-    if (!co_await count(std::string(kAccountKey) + account, kAccountAttempts, false)) co_return false;
-    co_return co_await count(pair_key(account, client), kLockedClientFailures, false);
+    // Awaited into a variable: GCC 12 miscompiles a co_await that is the operand of an operator.
+    const bool locked = co_await count(std::string(kAccountKey) + account, kAccountAttempts, false);
+    if (!locked) co_return false;
+    const bool guessed = co_await count(pair_key(account, client), kLockedClientFailures, false);
+    co_return guessed;
   }
   Task<void> failed(std::string account, std::string client) override {
     co_await count(pair_key(account, client), kLockedClientFailures, true);

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -248,8 +249,26 @@ const NetHost* Network::host(const std::string& name) const {
   return nullptr;
 }
 
+// Held while a region chooses its address block and claims it (the route): two regions starting at once on
+// one machine must not both take the first free block. The lock goes with the process.
+class BlockLock {
+ public:
+  BlockLock() : fd_(::open("/run/myclothes-region-blocks.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+  }
+  ~BlockLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+  BlockLock(const BlockLock&) = delete;
+  BlockLock& operator=(const BlockLock&) = delete;
+
+ private:
+  int fd_;
+};
+
 std::optional<std::string> Network::create() {
   if (zones_.size() + 2 > static_cast<std::size_t>(kBlocks)) return std::string("too many zones for one address block");
+  const BlockLock lock;
   auto addrs = ip({"-o", "-4", "addr", "show"});
   auto routes = ip({"-4", "route", "show", "table", "all"});
   if (!addrs || !routes) return addrs ? routes.error() : addrs.error();
