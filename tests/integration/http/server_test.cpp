@@ -175,7 +175,7 @@ struct Signals {
   std::atomic<bool> release_hold{false};
 };
 
-std::shared_ptr<Router> make_router(const std::string& static_root, std::shared_ptr<Signals> signals) {
+std::shared_ptr<Router> make_router(const std::string& static_root, const std::shared_ptr<Signals>& signals) {
   auto r = std::make_shared<Router>();
   r->add(Method::kGet, "/hello", [](Request&) -> Task<Response> { co_return Response::text(200, "hello"); });
   r->add(Method::kGet, "/n/{n}",
@@ -208,7 +208,8 @@ std::shared_ptr<Router> make_router(const std::string& static_root, std::shared_
 
 class TestServer {
  public:
-  TestServer(const ServerConfig& config, std::shared_ptr<Router> router) : lifecycle(std::make_shared<Lifecycle>()) {
+  TestServer(const ServerConfig& config, const std::shared_ptr<Router>& router)
+      : lifecycle(std::make_shared<Lifecycle>()) {
     std::vector<Server::Worker> workers;
     for (int i = 0; i < 2; ++i) {
       ios_.push_back(std::make_unique<net::io_context>(1));

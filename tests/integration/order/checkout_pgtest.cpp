@@ -116,6 +116,7 @@ class CheckoutTest : public testing::IoLoopTest {
 TEST_F(CheckoutTest, RacingCheckoutsForTheLastUnitsMakeExactlyThatManyOrders) {
   constexpr int kShoppers = 24;
   std::vector<Shopper> shoppers;
+  shoppers.reserve(kShoppers);
   for (int i = 0; i < kShoppers; ++i) shoppers.push_back(shopper(i, 1));
   int created = 0;
   int refused = 0;
@@ -135,7 +136,7 @@ TEST_F(CheckoutTest, RacingCheckoutsForTheLastUnitsMakeExactlyThatManyOrders) {
           }
           ++done;
         },
-        [](std::exception_ptr e) {
+        [](const std::exception_ptr& e) {
           if (e) std::rethrow_exception(e);
         });
   }
@@ -169,7 +170,7 @@ TEST_F(CheckoutTest, OneCartMakesOneOrderHoweverManyKeysRaceForIt) {
           }
           ++done;
         },
-        [](std::exception_ptr e) {
+        [](const std::exception_ptr& e) {
           if (e) std::rethrow_exception(e);
         });
   }

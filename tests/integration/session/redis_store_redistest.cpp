@@ -79,7 +79,7 @@ TEST_F(SessionStoreTest, ConcurrentAddsNeverPassTheLimit) {
           (r.status == AddResult::Status::kAdded ? added : refused)++;
           ++done;
         },
-        [](std::exception_ptr e) {
+        [](const std::exception_ptr& e) {
           if (e) std::rethrow_exception(e);
         });
   }

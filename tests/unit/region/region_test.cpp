@@ -225,7 +225,7 @@ TEST(Replicas, LagReadsInBytesAndPowersOf1024) {
   EXPECT_EQ(format_bytes(0), "0 B");
   EXPECT_EQ(format_bytes(1023), "1023 B");
   EXPECT_EQ(format_bytes(1536), "1.5 kB");
-  EXPECT_EQ(format_bytes(3 * 1024 * 1024), "3.0 MB");
+  EXPECT_EQ(format_bytes(std::int64_t{3} * 1024 * 1024), "3.0 MB");
   EXPECT_EQ(format_bytes(5ll << 30), "5.0 GB");
 }
 

@@ -225,7 +225,7 @@ TEST_F(CookieStoreTest, ExpiredIsRejected) {
   EXPECT_EQ(store_->cookie_max_age(guest), std::chrono::seconds(0));
 
   EXPECT_TRUE(run(store_->find(user.id)));  // a user's session lives user_ttl
-  now_ += 24 * 3600;
+  now_ += std::int64_t{24} * 3600;
   EXPECT_FALSE(run(store_->find(user.id)));
   EXPECT_EQ(rejected("expired"), expired + 2);
 }

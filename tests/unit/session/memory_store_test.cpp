@@ -327,6 +327,7 @@ TEST_F(MemoryStoreTest, ConcurrentAddsFromManyThreadsNeverPassTheLimit) {
   std::atomic<int> added = 0;
   std::atomic<int> refused = 0;
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 200; ++i) {
