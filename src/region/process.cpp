@@ -46,6 +46,26 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   return out;
 }
 
+// Reads `fd` (a child's output) to its end into `out`, closes it, and waits for the child: its status as
+// from waitpid, nullopt when waiting failed (errno set).
+std::optional<int> read_then_wait(int fd, pid_t pid, std::string& out) {
+  char buf[4096];
+  for (;;) {
+    const auto n = ::read(fd, buf, sizeof(buf));
+    if (n > 0) {
+      out.append(buf, static_cast<std::size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  ::close(fd);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return std::nullopt;
+  }
+  return status;
+}
+
 }  // namespace
 
 pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
@@ -127,21 +147,9 @@ std::optional<std::string> output_of(const std::vector<std::string>& argv) {
   }
   ::close(fds[1]);
   std::string out;
-  char buf[4096];
-  for (;;) {
-    const auto n = ::read(fds[0], buf, sizeof(buf));
-    if (n > 0) {
-      out.append(buf, static_cast<std::size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
-      break;
-    }
-  }
-  ::close(fds[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return std::nullopt;
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  const auto status = read_then_wait(fds[0], pid, out);
+  if (!status) return std::nullopt;
+  if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) return std::nullopt;
   return out;
 }
 
@@ -180,20 +188,9 @@ Expected<std::string, std::string> capture(const std::vector<std::string>& argv,
     return Unexpected(fmt::format("{}: fork: {}", what, std::strerror(errno)));
   }
   std::string out;
-  char buf[4096];
-  for (;;) {
-    const auto n = ::read(fds[0], buf, sizeof(buf));
-    if (n > 0) {
-      out.append(buf, static_cast<std::size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
-      break;
-    }
-  }
-  ::close(fds[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return Unexpected(fmt::format("{}: waitpid: {}", what, std::strerror(errno)));
-  }
+  const auto waited = read_then_wait(fds[0], pid, out);
+  if (!waited) return Unexpected(fmt::format("{}: waitpid: {}", what, std::strerror(errno)));
+  const int status = *waited;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return out;
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
   if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && out.empty()) out = "not found (run script/bootstrap)";

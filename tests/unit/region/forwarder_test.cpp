@@ -362,13 +362,13 @@ TEST(Forwarder, RelaysAMebibyteBothWaysExactly) {
 
 TEST(Forwarder, TheProxyHeaderNamesTheClientAndWhereItConnected) {
   namespace ip = net::ip;
-  const auto v4 = proxy_v2_header(tcp::endpoint(ip::make_address("127.0.0.2"), 40001),
+  const auto v4 = proxy_v2_header(tcp::endpoint(ip::make_address("127.0.0.2"), 20001),
                                   tcp::endpoint(ip::make_address("127.0.0.1"), 8080));
   const std::string expected(
       "\r\n\r\n\0\r\nQUIT\n"  // the signature
       "\x21\x11\x00\x0c"      // v2 PROXY, TCP/IPv4, 12 bytes
       "\x7f\x00\x00\x02\x7f\x00\x00\x01"
-      "\x9c\x41\x1f\x90",
+      "\x4e\x21\x1f\x90",
       28);
   EXPECT_EQ(v4, expected);
   const auto v6 = proxy_v2_header(tcp::endpoint(ip::make_address("::1"), 1), tcp::endpoint(ip::make_address("::1"), 2));

@@ -77,7 +77,7 @@ struct Fixture {
     i.id = "i-a1";
     i.az = "a";
     i.address = "127.0.0.1";
-    i.port = 40001;
+    i.port = 20001;
     i.pid = 77;
     i.state = State::kInService;
     i.lb_status = "UP";
@@ -105,7 +105,7 @@ TEST(StatusView, TheTableShowsInstancesZonesDatabasesAndRedis) {
   EXPECT_NE(table.find("MyClothes region  load balancer http://127.0.0.1:18080/  sessions redis  network loopback\n"),
             std::string::npos)
       << table;
-  EXPECT_NE(table.find("i-a1       a    in-service  UP              2.6  http://127.0.0.1:40001/\n"), std::string::npos)
+  EXPECT_NE(table.find("i-a1       a    in-service  UP              2.6  http://127.0.0.1:20001/\n"), std::string::npos)
       << table;
   EXPECT_NE(table.find("desired 2, zones a,b (failed: b)\n"), std::string::npos) << table;
   EXPECT_NE(table.find("replica-1  replica  down                   -  postgresql://127.0.0.1:25493/myclothes\n"),

@@ -67,8 +67,8 @@ TEST(HaproxyConfig, StickinessInsertsACookieThatLivesADayLikeTheAwsOne) {
 TEST(HaproxyConfig, AnInstanceJoinsCheckedLikeTheConfigurationSays) {
   LbSettings s;
   s.check_interval = std::chrono::milliseconds(500);
-  EXPECT_EQ(add_server_command(s, "i-a1", "127.0.0.1", 40001),
-            "add server app/i-a1 127.0.0.1:40001 check inter 500 fastinter 250 downinter 500 rise 2 fall 2 "
+  EXPECT_EQ(add_server_command(s, "i-a1", "127.0.0.1", 20001),
+            "add server app/i-a1 127.0.0.1:20001 check inter 500 fastinter 250 downinter 500 rise 2 fall 2 "
             "on-marked-down shutdown-sessions");
 }
 
