@@ -77,6 +77,10 @@ void add_verbs(CLI::App& app, Verbs& v) {
           fmt::format("PostgreSQL streaming read replicas, 0 to {} (default 2): the instances read the catalog from "
                       "them; a dead one is started again after about 3 s",
                       kMaxReplicas));
+  setting(v, "--data-tier", "data.tier",
+          "Data tier: " + choice_list<DataTierMode>() +
+              " (default replicated: PostgreSQL primary + synchronous standby under pg_auto_failover, Redis with a "
+              "replica per zone and three Sentinels; single: one primary and one Redis, for quick runs)");
   toggle(v, "--no-cache", "region.cache", "false",
          "Catalog reads skip the Redis cache and go to the database (sessions still use Redis)");
   setting(v, "--threads", "region.threads", "I/O threads per instance (default 1)");

@@ -27,6 +27,22 @@ std::string DataTier::conninfo(const DataServer& s) const {
   return fmt::format("host={} port={} dbname=myclothes user=myclothes", s.host, s.port);
 }
 
+std::vector<DataHost> DataTier::hosts() const {
+  std::vector<DataHost> out;
+  if (!layout_.replicated) {
+    out.push_back({layout_.primary.name, "pg", kDataZone});
+    for (const auto& r : layout_.replicas) out.push_back({r.name, "pg", kDataZone});
+    out.push_back({layout_.redis.name, "redis", kDataZone});
+    return out;
+  }
+  out.push_back({layout_.monitor.name, "pg", data_zone_of(layout_.monitor.name)});
+  for (const auto* group : {&layout_.nodes, &layout_.replicas}) {
+    for (const auto& s : *group) out.push_back({s.name, "pg", data_zone_of(s.name)});
+  }
+  for (const auto& s : layout_.redis_nodes) out.push_back({s.name, "redis", data_zone_of(s.name)});
+  return out;
+}
+
 std::optional<std::string> DataTier::place(const std::vector<NetHost>& hosts, const std::string& allow) {
   hosts_file_ = o_.state_dir + "/data-hosts";
   allow_ = allow;
@@ -50,19 +66,37 @@ std::optional<std::string> DataTier::read_layout() {
                        o_.replicas);
   }
   layout_ = std::move(*layout);
-  for (auto* server : {&layout_.primary, &layout_.redis}) {
-    if (address_of_.contains(server->name)) server->host = address_of_.at(server->name);
-  }
-  for (auto& server : layout_.replicas) {
-    if (address_of_.contains(server.name)) server.host = address_of_.at(server.name);
+  // netns mode: each server at its host's address; a Sentinel at its zone's Redis host.
+  auto locate = [&](DataServer& server) {
+    auto host = server.name;
+    if (host.starts_with("sentinel-")) host = "redis-" + host.substr(9);
+    if (address_of_.contains(host)) server.host = address_of_.at(host);
+  };
+  for (auto* server : {&layout_.primary, &layout_.redis, &layout_.monitor}) locate(*server);
+  for (auto* group : {&layout_.replicas, &layout_.nodes, &layout_.redis_nodes, &layout_.sentinels}) {
+    for (auto& server : *group) locate(server);
   }
   replicas_.clear();
-  for (const auto& server : layout_.replicas) replicas_.push_back(Replica{.server = server});
+  ha_.reset();
+  if (layout_.replicated) {
+    ha_.emplace(layout_, log_);
+  } else {
+    for (const auto& server : layout_.replicas) replicas_.push_back(Replica{.server = server});
+  }
   return std::nullopt;
 }
 
 std::map<std::string, std::string> DataTier::env() const {
   std::map<std::string, std::string> env;
+  if (ha_) {
+    env["MYCLOTHES_DB_PRIMARY"] = ha_->primary_conninfo();
+    env["MYCLOTHES_DB_REPLICAS"] = fmt::format("{}", fmt::join(ha_->replica_conninfos(), ","));
+    env["MYCLOTHES_REDIS_SENTINELS"] = ha_->sentinels();
+    env["MYCLOTHES_REDIS_MASTER_NAME"] = "myclothes";
+    env["MYCLOTHES_REDIS_HOST"] = layout_.redis.host;
+    env["MYCLOTHES_REDIS_PORT"] = std::to_string(layout_.redis.port);
+    return env;
+  }
   env["MYCLOTHES_DB_PRIMARY"] = conninfo(layout_.primary);
   env["MYCLOTHES_REDIS_HOST"] = layout_.redis.host;
   env["MYCLOTHES_REDIS_PORT"] = std::to_string(layout_.redis.port);
@@ -95,8 +129,8 @@ std::optional<std::string> DataTier::start(const std::map<std::string, std::stri
     return fmt::format("the data tier did not start; read {}/pg.log, {}/replica-N.log and {}/redis/redis.log", data,
                        data, data);
   }
-  monitor_.emplace(conninfo(layout_.primary));
-  watch(false);
+  if (!ha_) monitor_.emplace(conninfo(layout_.primary));
+  watch(false, [](const std::string&) { return false; });
   EventLog::step("Migrating the database");
   if (region::run({o_.program, "migrate", "--dir", o_.migrations}, env) != 0)
     return std::string("migrate failed (above)");
@@ -111,6 +145,12 @@ std::optional<std::string> DataTier::start(const std::map<std::string, std::stri
 }
 
 std::string DataTier::summary() const {
+  if (o_.data_tier == DataTierMode::kReplicated) {
+    return fmt::format(
+        "primary + synchronous standby (pg_auto_failover) + {} read replica{}, Redis + 2 replicas + 3 "
+        "Sentinels",
+        o_.replicas, o_.replicas == 1 ? "" : "s");
+  }
   if (o_.replicas == 0) return "primary, no read replicas";
   return fmt::format("primary + {} read replica{}", o_.replicas, o_.replicas == 1 ? "" : "s");
 }
@@ -120,7 +160,8 @@ std::vector<std::string> DataTier::services_command(const std::string& verb) con
                                 "--state",      o_.data_dir,
                                 "--pg-port",    std::to_string(pg_port()),
                                 "--redis-port", std::to_string(redis_port()),
-                                "--replicas",   std::to_string(o_.replicas)};
+                                "--replicas",   std::to_string(o_.replicas),
+                                "--data-tier",  std::string(to_string(o_.data_tier))};
   if (!hosts_file_.empty()) {
     for (const auto& a : {"--hosts", hosts_file_.c_str(), "--allow", allow_.c_str()}) argv.emplace_back(a);
   }
@@ -134,6 +175,21 @@ bool DataTier::streaming(const Replica& r) const {
 }
 
 std::vector<DbServer> DataTier::servers() const {
+  if (ha_) {
+    std::vector<DbServer> out;
+    for (const auto& n : ha_->nodes()) {
+      if (n.kind != "node" && n.kind != "replica") continue;
+      out.push_back(DbServer{.name = n.server.name,
+                             .role = n.role.empty() ? (n.kind == "node" ? "standby" : "replica") : n.role,
+                             .host = n.server.host,
+                             .port = static_cast<std::uint16_t>(n.server.port),
+                             .up = n.up,
+                             .state = n.state.empty() ? "unknown" : n.state,
+                             .lag_bytes = n.lag_bytes,
+                             .pid = n.pid});
+    }
+    return out;
+  }
   std::vector<pid_t> pids;
   for (const auto& r : replicas_) pids.push_back(r.pid);
   return db_servers(layout_, replication_, pids);
@@ -141,15 +197,42 @@ std::vector<DbServer> DataTier::servers() const {
 
 bool DataTier::redis_up() const { return redis_up_; }
 
-bool DataTier::is_replica(const std::string& name) const {
+std::vector<std::string> DataTier::in_zone(const std::string& zone) const {
+  std::vector<std::string> out;
+  if (ha_) {
+    for (const auto& n : ha_->nodes()) {
+      if (n.zone == zone) out.push_back(n.server.name);
+    }
+  } else if (zone == kDataZone) {
+    for (const auto& h : hosts()) out.push_back(h.name);
+  }
+  return out;
+}
+
+bool DataTier::is_data_node(const std::string& name) const {
+  if (ha_) return ha_->has(name);
   return std::any_of(replicas_.begin(), replicas_.end(), [&](const Replica& r) { return r.server.name == name; });
+}
+
+std::string DataTier::kill(const std::string& name) {
+  if (ha_) return ha_->kill(name);
+  return kill_replica(name);
 }
 
 // The primary's view of the replicas, which replicas' postmasters live, and the restart of the dead ones.
 // A replica that died is started again after kReplicaRestartDelay by running the services script's
 // (idempotent) start, like a managed database service recovering a failed host; the script runs in the
 // background so the loop goes on meanwhile.
-void DataTier::watch(bool stopping) {
+void DataTier::watch(bool stopping, const std::function<bool(const std::string&)>& cut_off) {
+  const auto now = Clock::now();
+  if (ha_) {
+    ha_->look(cut_off);
+    redis_up_ = !ha_->redis_primary().empty();
+    reap_restarter(now);
+    if (restarter_ > 0 || stopping) return;
+    restart(ha_->due(now), now);
+    return;
+  }
   redis_up_ = port_open(static_cast<std::uint16_t>(layout_.redis.port), layout_.redis.host);
   if (monitor_) {
     const bool answered = replication_.has_value();
@@ -161,7 +244,6 @@ void DataTier::watch(bool stopping) {
     }
     primary_seen_ = primary_seen_ || replication_.has_value();
   }
-  const auto now = Clock::now();
   for (auto& r : replicas_) {
     r.pid = running_postmaster(r.server.dir).value_or(-1);
     if (r.pid < 0 && !r.down_since) {
@@ -177,28 +259,38 @@ void DataTier::watch(bool stopping) {
       r.down_since.reset();
     }
   }
-  if (restarter_ > 0) {
-    if (auto status = reap(restarter_)) {
-      restarter_ = -1;
-      if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
-        log_.event(
-            fmt::format("warning: starting the replicas again failed; read {}/logs/services.log. Trying again "
-                        "in {} s",
-                        o_.state_dir, kReplicaRestartDelay.count()));
-      }
-      for (auto& r : replicas_) r.next_start = now + kReplicaRestartDelay;
-    }
-  }
+  reap_restarter(now);
   if (restarter_ > 0 || stopping) return;
   std::vector<std::string> due;
   for (const auto& r : replicas_) {
     if (r.pid < 0 && r.down_since && now >= r.next_start) due.push_back(r.server.name);
   }
+  restart(due, now);
+}
+
+// The services script's start, which is idempotent, brings back whatever is down; it runs in the background.
+void DataTier::reap_restarter(Clock::time_point now) {
+  if (restarter_ <= 0) return;
+  auto status = reap(restarter_);
+  if (!status) return;
+  restarter_ = -1;
+  if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
+    log_.event(
+        fmt::format("warning: starting the data tier's servers again failed; read {}/logs/services.log. "
+                    "Trying again in {} s",
+                    o_.state_dir, kReplicaRestartDelay.count()));
+  }
+  for (auto& r : replicas_) r.next_start = now + kReplicaRestartDelay;
+  if (ha_) ha_->started(now);
+}
+
+void DataTier::restart(const std::vector<std::string>& due, Clock::time_point now) {
   if (due.empty()) return;
   restarter_ = spawn(services_command("start"), {}, o_.state_dir + "/logs/services.log");
   if (restarter_ < 0) {
     log_.event(fmt::format("warning: cannot run {}: {}", o_.services, std::strerror(errno)));
     for (auto& r : replicas_) r.next_start = now + kReplicaRestartDelay;
+    if (ha_) ha_->started(now);
     return;
   }
   log_.event(fmt::format("starting {} again ({} start; log {}/logs/services.log)", fmt::join(due, ", "), o_.services,

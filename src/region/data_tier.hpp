@@ -16,7 +16,10 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+
 #include "region/events.hpp"
+#include "region/ha_tier.hpp"
 #include "region/layout.hpp"
 #include "region/network.hpp"
 #include "region/region.hpp"
@@ -24,27 +27,43 @@
 
 namespace mc::region {
 
+// A host the data tier needs in netns mode: its name, its role for the security groups (pg | redis), its zone.
+struct DataHost {
+  std::string name;
+  std::string role;
+  std::string zone;
+};
+
 class DataTier {
  public:
   // `o` and `log` outlive the data tier; its directories are read when it is asked.
   DataTier(const RegionOptions& o, EventLog& log) : o_(o), log_(log) {}
 
-  // netns mode: each server on its own host. `hosts` (name -> address and namespace, for primary, replica-N
-  // and redis) is written to STATE/data-hosts for deploy/local/services; `allow` is the region's address
-  // block, which PostgreSQL lets in (the security groups decide who of it reaches the servers).
-  std::optional<std::string> place(const std::vector<NetHost>& hosts, const std::string& allow);
-  // Asks deploy/local/services where each server is.
+  // Asks deploy/local/services where each server is (again after place(): netns ports and addresses).
   std::optional<std::string> read_layout();
+  // netns mode: the hosts to make (after read_layout). The single tier lives in zone c; the replicated one
+  // over the zones (ha_tier.hpp: data_zone_of). A Sentinel shares its zone's Redis host.
+  std::vector<DataHost> hosts() const;
+  // netns mode: each server on its own host. `hosts` (name -> address and namespace) is written to
+  // STATE/data-hosts for deploy/local/services; `allow` is the region's address block, which PostgreSQL
+  // lets in (the security groups decide who of it reaches the servers).
+  std::optional<std::string> place(const std::vector<NetHost>& hosts, const std::string& allow);
   // What the instances (and migrate and seed) are told: the primary, the replicas and Redis.
   std::map<std::string, std::string> env() const;
   // Starts PostgreSQL and Redis, migrates and seeds; `env` is what migrate and seed run with.
   std::optional<std::string> start(const std::map<std::string, std::string>& env);
-  // About once a second (see data_tier.cpp); `stopping`: no replica is started again.
-  void watch(bool stopping);
+  // About once a second (see data_tier.cpp); `stopping`: no replica is started again. `cut_off(zone)`: the
+  // zone is partitioned (netns `fail-az`): its servers are not asked.
+  void watch(bool stopping, const std::function<bool(const std::string&)>& cut_off);
 
-  bool is_replica(const std::string& name) const;
-  // `region kill replica-N`.
-  std::string kill_replica(const std::string& name);
+  // Whether `region kill NAME` is the data tier's: replica-N, and in the replicated tier db-primary,
+  // redis-primary and every node by name.
+  bool is_data_node(const std::string& name) const;
+  std::string kill(const std::string& name);
+  // The servers in `zone` (netns mode), a Sentinel by its own name.
+  std::vector<std::string> in_zone(const std::string& zone) const;
+  // The replicated tier's view (nullptr: the single tier).
+  const HaTier* ha() const { return ha_ ? &*ha_ : nullptr; }
 
   std::vector<DbServer> servers() const;
   // "primary + 2 read replicas".
@@ -65,6 +84,9 @@ class DataTier {
   };
 
   std::vector<std::string> services_command(const std::string& verb) const;
+  std::string kill_replica(const std::string& name);
+  void restart(const std::vector<std::string>& due, Clock::time_point now);
+  void reap_restarter(Clock::time_point now);
   std::string conninfo(const DataServer& s) const;
   int pg_port() const { return hosts_file_.empty() ? o_.pg_port : kPgPort; }
   int redis_port() const { return hosts_file_.empty() ? o_.redis_port : kRedisPort; }
@@ -78,6 +100,7 @@ class DataTier {
   std::string allow_;
   std::vector<Replica> replicas_;
   std::optional<ReplicationMonitor> monitor_;
+  std::optional<HaTier> ha_;                                // the replicated tier
   std::optional<std::vector<ReplicationRow>> replication_;  // the primary's last answer; nullopt: none
   pid_t restarter_ = -1;                                    // `services start` bringing replicas back
   bool primary_seen_ = false;

@@ -9,7 +9,7 @@ namespace mc::region {
 Expected<DataLayout, std::string> parse_layout(std::string_view text) {
   DataLayout layout;
   bool primary = false;
-  bool redis = false;
+  bool monitor = false;
   while (!text.empty()) {
     const auto nl = text.find('\n');
     const auto line = text.substr(0, nl);
@@ -24,7 +24,7 @@ Expected<DataLayout, std::string> parse_layout(std::string_view text) {
     const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), server.port);
     if (c == std::string_view::npos || c + 1 == line.size() || ec != std::errc() || end != port.data() + port.size() ||
         server.port <= 0) {
-      return Unexpected(fmt::format("cannot read the layout line \"{}\" (ROLE NAME PORT DIR)", line));
+      return Unexpected(fmt::format("cannot read the layout line \"{}\" (KIND NAME PORT DIR)", line));
     }
     const auto role = line.substr(0, a);
     server.name = std::string(line.substr(a + 1, b - a - 1));
@@ -34,14 +34,33 @@ Expected<DataLayout, std::string> parse_layout(std::string_view text) {
       primary = true;
     } else if (role == "replica") {
       layout.replicas.push_back(std::move(server));
-    } else if (role == "redis" && !redis) {
-      layout.redis = std::move(server);
-      redis = true;
+    } else if (role == "redis") {
+      layout.redis_nodes.push_back(std::move(server));
+    } else if (role == "monitor" && !monitor) {
+      layout.monitor = std::move(server);
+      monitor = true;
+    } else if (role == "node") {
+      layout.nodes.push_back(std::move(server));
+    } else if (role == "sentinel") {
+      layout.sentinels.push_back(std::move(server));
     } else {
       return Unexpected(fmt::format("unexpected layout line \"{}\"", line));
     }
   }
-  if (!primary || !redis) return Unexpected(std::string("the layout names no primary or no redis"));
+  if (layout.redis_nodes.empty()) return Unexpected(std::string("the layout names no redis"));
+  layout.redis = layout.redis_nodes.front();
+  layout.replicated = monitor;
+  if (layout.replicated) {
+    if (primary) return Unexpected(std::string("the layout names a monitor and a single primary"));
+    if (layout.nodes.size() < 2 || layout.sentinels.empty()) {
+      return Unexpected(std::string("a replicated layout needs two nodes, a monitor and Sentinels"));
+    }
+    return layout;
+  }
+  if (!primary || layout.redis_nodes.size() != 1 || !layout.nodes.empty() || !layout.sentinels.empty()) {
+    return Unexpected(std::string("the layout names no primary, or more than one redis without a monitor"));
+  }
+  layout.redis_nodes.clear();
   return layout;
 }
 

@@ -1,8 +1,12 @@
 #pragma once
 
 // Where the data tier's servers are: deploy/local/services decides it (replica n on pg-port + n, its files
-// in DATA/replica-n) and says it with `services layout`, one `ROLE NAME PORT DIR` line per server. The
+// in DATA/replica-n) and says it with `services layout`, one `KIND NAME PORT DIR` line per server. The
 // region reads that answer instead of working the convention out a second time.
+//
+// The single tier: `primary`, `replica` lines and one `redis`. The replicated tier (--data-tier replicated):
+// `monitor` (pg_auto_failover's), `node` (the HA pair db-a, db-b: either may be the primary), `replica`
+// (read replicas, nodes of the formation that never become primary), three `redis` and three `sentinel`.
 
 #include <string>
 #include <string_view>
@@ -22,9 +26,15 @@ struct DataServer {
 };
 
 struct DataLayout {
-  DataServer primary;
+  bool replicated = false;
+  DataServer primary;                // single: the primary
   std::vector<DataServer> replicas;  // in order: replica 1 first
-  DataServer redis;
+  DataServer redis;                  // single: the Redis; replicated: the first node (redis-a)
+  // replicated
+  DataServer monitor;
+  std::vector<DataServer> nodes;        // db-a, db-b
+  std::vector<DataServer> redis_nodes;  // redis-a, redis-b, redis-c
+  std::vector<DataServer> sentinels;    // sentinel-a ... (each on its zone's Redis host)
 };
 
 // Reads the output of `services layout`; an error names the line it cannot read.

@@ -24,6 +24,7 @@ settings::Table region_settings(RegionOptions& o) {
       {"data.pg_port", integer(o.pg_port, 1, 65535)},
       {"data.redis_port", integer(o.redis_port, 1, 65535)},
       {"data.replicas", integer(o.replicas, 0, kMaxReplicas)},
+      {"data.tier", choice(o.data_tier)},
       {"data.dir", string(o.data_dir)},
       {"data.services", string(o.services, false)},
       {"data.migrations", string(o.migrations, false)},

@@ -128,12 +128,11 @@ class Supervisor final : public ControlTarget {
                                fmt::join(zones, ","), id));
     net_.emplace(id, zones, std::move(*groups), o_.state_dir + "/net");
     if (auto err = net_->create()) return fmt::format("building the network: {}", *err);
+    // The data tier's hosts, named as the services script lays them out.
+    if (auto err = data_.read_layout()) return err;
     std::vector<NetHost> data;
-    std::vector<std::string> names{"primary"};
-    for (int n = 1; n <= o_.replicas; ++n) names.push_back(fmt::format("replica-{}", n));
-    names.emplace_back("redis");
-    for (const auto& name : names) {
-      auto h = net_->add_host(name, name == "redis" ? "redis" : "pg", kDataZone);
+    for (const auto& d : data_.hosts()) {
+      auto h = net_->add_host(d.name, d.role, d.zone);
       if (!h) return fmt::format("building the network: {}", h.error());
       data.push_back(*h);
     }
@@ -191,7 +190,7 @@ class Supervisor final : public ControlTarget {
         const double elapsed = std::chrono::duration<double>(now - last_stats).count();
         fleet_.refresh_stats(elapsed);
         last_stats = now;
-        data_.watch(stopping_);
+        data_.watch(stopping_, [this](const std::string& zone) { return net_ && net_->cut_off(zone); });
         fleet_.deregister_dead();
         fleet_.replace_unhealthy();
         fleet_.replace_missing();
@@ -225,6 +224,7 @@ class Supervisor final : public ControlTarget {
                       .db = data_.servers(),
                       .redis_up = data_.redis_up(),
                       .redis_address = data_.redis_address(),
+                      .ha = data_.ha(),
                       .net = net_ ? &*net_ : nullptr};
   }
 
@@ -235,7 +235,7 @@ class Supervisor final : public ControlTarget {
     return json ? boost::json::serialize(status_json(view())) + "\n" : status_table(view());
   }
   std::string kill(const std::string& target) override {
-    return data_.is_replica(target) ? data_.kill_replica(target) : fleet_.kill(target);
+    return data_.is_data_node(target) ? data_.kill(target) : fleet_.kill(target);
   }
   std::string scale(const std::string& count) override { return fleet_.scale(count); }
   std::string fail_zone(const std::string& zone) override {
@@ -243,9 +243,19 @@ class Supervisor final : public ControlTarget {
     if (net_->cut_off(zone)) return fmt::format("error: zone {} is cut off already\n", zone);
     if (auto err = net_->cut_zone(zone)) return fmt::format("error: {}\n", *err);
     const auto& fleet_zones = fleet_.zones();
+    const auto data = data_.in_zone(zone);
+    const auto data_note =
+        data.empty() || !data_.ha()
+            ? std::string()
+            : fmt::format(
+                  "region: its data nodes ({}) are cut off with it: pg_auto_failover and the Sentinels "
+                  "promote what they lose in the other zones\n",
+                  fmt::join(data, ", "));
+    if (!data_note.empty()) log_.event(fmt::format("zone {}: data nodes cut off: {}", zone, fmt::join(data, ", ")));
     if (std::find(fleet_zones.begin(), fleet_zones.end(), zone) != fleet_zones.end()) {
-      return fleet_.fail_zone(zone, true);
+      return fleet_.fail_zone(zone, true) + data_note;
     }
+    if (!data_note.empty()) return fmt::format("region: zone {} is cut off\n{}", zone, data_note);
     log_.event(fmt::format("zone {} cut off: the data tier is unreachable", zone));
     return fmt::format(
         "region: zone {} is cut off: it holds the data tier (PostgreSQL and Redis), which no instance reaches now; "

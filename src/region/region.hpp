@@ -23,11 +23,19 @@ namespace mc::region {
 // are bridges, security groups are nftables rules (network.hpp). auto: netns when the machine allows it (root,
 // iproute2, nftables), loopback otherwise — and the region says which and why.
 enum class NetworkMode { kAuto, kLoopback, kNetns };
+// replicated: PostgreSQL under pg_auto_failover (primary in zone a, synchronous standby in b, the monitor in c,
+// the read replicas over the zones) and Redis with a replica per zone and three Sentinels (ADR 15). single: one
+// PostgreSQL primary with its read replicas and one Redis, the small tier for quick runs.
+enum class DataTierMode { kReplicated, kSingle };
 }  // namespace mc::region
 
 template <>
 struct mc::Choices<mc::region::NetworkMode> {
   static constexpr std::array<std::string_view, 3> names{"auto", "loopback", "netns"};
+};
+template <>
+struct mc::Choices<mc::region::DataTierMode> {
+  static constexpr std::array<std::string_view, 2> names{"replicated", "single"};
 };
 
 namespace mc::region {
@@ -45,6 +53,7 @@ struct RegionOptions {
   std::uint16_t pg_port = 25432;
   std::uint16_t redis_port = 26379;
   int replicas = 2;  // PostgreSQL streaming read replicas on pg_port + 1 ... (0: the primary serves every read)
+  DataTierMode data_tier = DataTierMode::kReplicated;
   int instances = 4;
   int azs = 2;  // zones a, b, c ...
   SessionMode session = SessionMode::kRedis;

@@ -47,6 +47,7 @@ json::object status_json(const RegionView& v) {
                         {"az", data_zone(v, s.name)}};
     // null when not known: the primary does not list the replica (down, or not streaming yet).
     server["lag_bytes"] = s.lag_bytes ? json::value(*s.lag_bytes) : json::value(nullptr);
+    if (v.ha != nullptr) server["az"] = data_zone_of(s.name);  // the replicated tier's zones are its design
     if (s.role == "replica") server["pid"] = s.pid > 0 ? json::value(s.pid) : json::value(nullptr);
     db.emplace_back(std::move(server));
   }
@@ -65,6 +66,7 @@ json::object status_json(const RegionView& v) {
                    {"desired", v.desired},
                    {"zones", std::move(zones)},
                    {"instances", std::move(instances)},
+                   {"data_tier", v.ha != nullptr ? "replicated" : "single"},
                    {"db", std::move(db)},
                    {"redis", json::array{json::object{{"name", "redis"},
                                                       {"role", "master"},
@@ -72,6 +74,44 @@ json::object status_json(const RegionView& v) {
                                                       {"az", data_zone(v, "redis")},
                                                       {"address", v.redis_address},
                                                       {"url", fmt::format("redis://{}", v.redis_address)}}}}};
+  if (v.ha != nullptr) {
+    // The replicated tier: every Redis node with its role, what each Sentinel names as the primary, and the
+    // HA manager (pg_auto_failover's monitor) with the primary it knows.
+    json::array redis;
+    json::array sentinels;
+    for (const auto& n : v.ha->nodes()) {
+      const auto addr = fmt::format("{}:{}", n.server.host, n.server.port);
+      if (n.kind == "redis") {
+        redis.emplace_back(json::object{{"name", n.server.name},
+                                        {"role", n.role.empty() ? json::value(nullptr) : json::value(n.role)},
+                                        {"up", n.up},
+                                        {"state", n.state},
+                                        {"az", n.zone},
+                                        {"address", addr},
+                                        {"url", fmt::format("redis://{}", addr)},
+                                        {"pid", n.pid > 0 ? json::value(n.pid) : json::value(nullptr)}});
+      } else if (n.kind == "sentinel") {
+        sentinels.emplace_back(
+            json::object{{"name", n.server.name},
+                         {"az", n.zone},
+                         {"up", n.up},
+                         {"address", addr},
+                         {"primary", n.believes.empty() ? json::value(nullptr) : json::value(n.believes)},
+                         {"pid", n.pid > 0 ? json::value(n.pid) : json::value(nullptr)}});
+      } else if (n.kind == "monitor") {
+        out["ha_manager"] = json::object{
+            {"name", n.server.name},
+            {"kind", "pg_auto_failover"},
+            {"az", n.zone},
+            {"up", n.up},
+            {"address", addr},
+            {"primary", v.ha->db_primary().empty() ? json::value(nullptr) : json::value(v.ha->db_primary())}};
+      }
+    }
+    out["redis"] = std::move(redis);
+    out["sentinels"] = std::move(sentinels);
+    out["redis_primary"] = v.ha->redis_primary().empty() ? json::value(nullptr) : json::value(v.ha->redis_primary());
+  }
   if (v.net != nullptr) {
     // The hosts as the network has them (an addition to the contract: docs/region.md).
     json::array hosts;
@@ -113,10 +153,28 @@ std::string status_table(const RegionView& v) {
     out +=
         fmt::format("{:<10} {:<8} {:<14} {:>9}  postgresql://{}:{}/myclothes\n", s.name, s.role,
                     s.up || s.role == "replica" ? s.state : "DOWN (" + s.state + ")",
-                    s.role == "replica" && s.lag_bytes ? format_bytes(*s.lag_bytes) : std::string("-"), s.host, s.port);
+                    s.role != "primary" && s.lag_bytes ? format_bytes(*s.lag_bytes) : std::string("-"), s.host, s.port);
   }
-  out += fmt::format("Redis {} {}   catalog cache {}\n", v.redis_address, v.redis_up ? "up" : "DOWN",
-                     o.cache ? "on" : "off (--no-cache)");
+  if (v.ha != nullptr) {
+    for (const auto& n : v.ha->nodes()) {
+      if (n.kind == "monitor") {
+        out += fmt::format("{:<10} {:<8} {:<14} {:>9}  postgresql://{}:{}/pg_auto_failover (knows primary: {})\n",
+                           n.server.name, "monitor", n.up ? n.state : "DOWN (" + n.state + ")", "-", n.server.host,
+                           n.server.port, v.ha->db_primary().empty() ? "none" : v.ha->db_primary());
+      }
+    }
+    out += fmt::format("{:<10} {:<8} {:<4} {:<14}  {}\n", "REDIS", "ROLE", "AZ", "STATE", "ADDRESS");
+    for (const auto& n : v.ha->nodes()) {
+      if (n.kind != "redis" && n.kind != "sentinel") continue;
+      const auto state = n.kind == "sentinel" ? (n.believes.empty() ? n.state : "primary is " + n.believes) : n.state;
+      out += fmt::format("{:<10} {:<8} {:<4} {:<14}  {}:{}\n", n.server.name, n.role.empty() ? "?" : n.role, n.zone,
+                         n.up ? state : "DOWN (" + n.state + ")", n.server.host, n.server.port);
+    }
+    out += fmt::format("catalog cache {}\n", o.cache ? "on" : "off (--no-cache)");
+  } else {
+    out += fmt::format("Redis {} {}   catalog cache {}\n", v.redis_address, v.redis_up ? "up" : "DOWN",
+                       o.cache ? "on" : "off (--no-cache)");
+  }
   if (v.net != nullptr) {
     out += fmt::format("HOST       ROLE      ZONE  ADDRESS        NAMESPACE  (network {}, link mc{})\n", v.net->block(),
                        v.net->id());

@@ -11,6 +11,7 @@
 
 #include "region/events.hpp"
 #include "region/fleet.hpp"
+#include "region/ha_tier.hpp"
 #include "region/network.hpp"
 #include "region/region.hpp"
 #include "region/replicas.hpp"
@@ -26,6 +27,7 @@ struct RegionView {
   std::vector<DbServer> db;  // the primary first, then the replicas
   bool redis_up = false;
   std::string redis_address;     // host:port
+  const HaTier* ha = nullptr;    // the replicated data tier (nullptr: the single tier)
   const Network* net = nullptr;  // netns mode: the hosts, their zones and addresses
 };
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "region/ha_tier.hpp"
 #include "region/haproxy.hpp"
 #include "region/layout.hpp"
 #include "region/region.hpp"
@@ -181,6 +182,50 @@ TEST(Layout, ReadsEachServersRoleNamePortAndDirectory) {
   EXPECT_FALSE(parse_layout("primary primary x /p\nredis redis 1 /x\n"));
   EXPECT_FALSE(parse_layout("primary primary 5432\nredis redis 1 /x\n")) << "no directory";
   EXPECT_FALSE(parse_layout("standby s 5 /p\nprimary primary 5432 /p\nredis redis 1 /x\n"));
+}
+
+TEST(Layout, ReadsTheReplicatedTier) {
+  const auto l = parse_layout(
+      "monitor db-monitor 25439 /s/db-monitor\nnode db-a 25432 /s/db-a\nnode db-b 25438 /s/db-b\n"
+      "replica replica-1 25433 /s/replica-1\nredis redis-a 26379 /s/redis-a\nredis redis-b 26380 /s/redis-b\n"
+      "redis redis-c 26381 /s/redis-c\nsentinel sentinel-a 26382 /s/sentinel-a\nsentinel sentinel-b 26383 "
+      "/s/sentinel-b\nsentinel sentinel-c 26384 /s/sentinel-c\n");
+  ASSERT_TRUE(l) << l.error();
+  EXPECT_TRUE(l->replicated);
+  EXPECT_EQ(l->monitor.port, 25439);
+  ASSERT_EQ(l->nodes.size(), 2u);
+  EXPECT_EQ(l->nodes[1].name, "db-b");
+  EXPECT_EQ(l->replicas.size(), 1u);
+  EXPECT_EQ(l->redis_nodes.size(), 3u);
+  EXPECT_EQ(l->redis.name, "redis-a") << "the first Redis node stands for the tier's address";
+  EXPECT_EQ(l->sentinels.size(), 3u);
+  EXPECT_FALSE(parse_layout("monitor m 1 /m\nnode db-a 2 /a\nredis redis-a 3 /r\nsentinel sentinel-a 4 /s\n"))
+      << "one node is no pair";
+  EXPECT_FALSE(parse_layout("primary primary 1 /p\nredis redis-a 2 /a\nredis redis-b 3 /b\n"))
+      << "several Redis nodes without a monitor";
+  EXPECT_FALSE(parse_layout("primary primary 1 /p\n")) << "no redis";
+}
+
+TEST(DataZones, ThePairAndRedisOverTheZonesTheMonitorInC) {
+  EXPECT_EQ(data_zone_of("db-a"), "a");
+  EXPECT_EQ(data_zone_of("db-b"), "b");
+  EXPECT_EQ(data_zone_of("db-monitor"), "c");
+  EXPECT_EQ(data_zone_of("redis-b"), "b");
+  EXPECT_EQ(data_zone_of("sentinel-c"), "c");
+  EXPECT_EQ(data_zone_of("replica-1"), "c") << "the first read replica away from the primary's zone";
+  EXPECT_EQ(data_zone_of("replica-2"), "a");
+  EXPECT_EQ(data_zone_of("replica-3"), "b");
+  EXPECT_EQ(data_zone_of("replica-4"), "c");
+}
+
+TEST(DataZones, TheMonitorsStatesNameTheRoles) {
+  EXPECT_EQ(formation_role({.name = "db-a", .reported = "primary", .candidate_priority = 50}), "primary");
+  EXPECT_EQ(formation_role({.name = "db-a", .reported = "wait_primary", .candidate_priority = 50}), "primary")
+      << "a primary whose standby is gone still takes writes";
+  EXPECT_EQ(formation_role({.name = "db-b", .reported = "secondary", .candidate_priority = 50}), "standby");
+  EXPECT_EQ(formation_role({.name = "db-b", .reported = "catchingup", .candidate_priority = 50}), "standby");
+  EXPECT_EQ(formation_role({.name = "replica-1", .reported = "secondary", .candidate_priority = 0}), "replica")
+      << "a node that never becomes primary is a read replica";
 }
 
 TEST(Layout, IsWhatTheServicesScriptSays) {
