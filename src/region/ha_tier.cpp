@@ -163,6 +163,7 @@ void HaTier::look_processes(Clock::time_point now) {
     if (n.pid < 0) {
       n.up = false;
       n.state = "down";
+      if (n.kind == "redis") n.role.clear();  // not known until it is back (a primary comes back a replica)
       if (!n.down_since) {
         n.down_since = now;
         n.next_start = now + (n.kind == "replica" ? std::chrono::seconds(kReplicaRestartDelay) : kNodeRestartDelay);
