@@ -120,9 +120,7 @@ int control(const std::string& state_dir, const std::string& command) {
   const auto quiet = command == "down" ? std::chrono::milliseconds(180'000) : std::chrono::milliseconds(60'000);
   auto answer = RuntimeApi(path).command(command, quiet);
   if (!answer && answer.error().find("did not answer") != std::string::npos) {
-    std::fprintf(stderr, "region: %s
-  next: look at `myclothes region status --state %s` and its log
-",
+    std::fprintf(stderr, "region: %s\n  next: look at `myclothes region status --state %s` and its log\n",
                  answer.error().c_str(), state_dir.c_str());
     return 1;
   }
