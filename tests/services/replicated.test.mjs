@@ -133,10 +133,13 @@ before(async () => {
   }));
 });
 
+let clean = false;  // set by the last test: nothing left running, the files can go
 after(() => {
   const r = spawnSync(services, ['stop', ...args], { encoding: 'utf8', timeout: 120_000 });
   process.stdout.write(r.stdout ?? '');
   process.stderr.write(r.stderr ?? '');
+  if (clean) fs.rmSync(state, { recursive: true, force: true });
+  else console.log(`state (logs) kept in ${state}`);
 });
 
 test('layout and env describe the replicated tier', () => {
@@ -248,5 +251,5 @@ test('stop leaves no process', { timeout: 180_000 }, async () => {
   // For the person running it: what the unprivileged user still runs (other checkouts may run theirs).
   console.log(`pgrep -u myclothes -a:\n${run('pgrep', ['-u', 'myclothes', '-a']).out || '(nothing)'}`);
   console.log(`pgrep -af redis-:\n${run('pgrep', ['-af', 'redis-(server|sentinel)']).out || '(nothing)'}`);
-  fs.rmSync(state, { recursive: true, force: true });
+  clean = true;
 });
