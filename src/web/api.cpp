@@ -1,6 +1,7 @@
 // The catalog's JSON API and the operations endpoints. A database that cannot answer is not handled here:
 // its core::Unavailable reaches the middleware, which answers 503 for every route alike.
 #include <boost/json.hpp>
+#include <chrono>
 
 #include "catalog/query.hpp"
 #include "catalog/service.hpp"
@@ -12,6 +13,11 @@
 
 namespace mc::web {
 namespace {
+
+// How long /readyz waits for the primary's ping. The load balancer checks every 500 ms and gives a check about
+// that long: a readiness answer that waited for a primary that does not answer (a partition drops packets, it
+// does not refuse) would itself fail the check.
+constexpr std::chrono::milliseconds kReadyPing{250};
 
 template <class T>
 http::Response catalog_json(const catalog::Served<T>& s) {
@@ -71,7 +77,7 @@ void OpsRoutes::add_to(http::Router& router) {
 
 Task<http::Response> OpsRoutes::ready(http::Request&) {
   const bool draining = lifecycle_.draining.load();
-  const bool postgres = co_await db_.ping_primary();
+  const bool postgres = co_await db_.ping_primary(kReadyPing);
   const bool redis = redis_up_ ? redis_up_() : false;
   // Redis is an optimisation for catalog reads: without it the instance still serves (from PostgreSQL), so it
   // stays in the load balancer and says it is degraded. Without PostgreSQL, or while draining, it is not ready.
