@@ -464,15 +464,24 @@ Node* ClusterImpl::pick_replica(Lsn min_lsn) {
     next_replica_ = index + 1;
     return replicas_[index].get();
   }
+  // A read that should see a write no replica has replayed yet goes to the primary — unless the primary is
+  // down (a failover under way): then a replica's answer, a moment old, is better than none. The write itself
+  // is safe on the synchronous standby; only this read may not show it yet.
+  if (min_lsn != 0 && !primary_->healthy()) return pick_replica(0);
   return nullptr;
 }
 
 void ClusterImpl::orphaned(Role from, Loss loss, const std::string& reason, QueryPtr query) {
   if (query->done()) return;
-  // Replica reads have no side effects, so one more try elsewhere is safe; a primary statement may have run.
+  // Reads have no side effects, so one more try elsewhere is safe; a primary statement may have run.
   // A replica check asks one server about itself: elsewhere its answer would mean something else.
-  if (!closed_ && loss != Loss::kClosed && from == Role::kReplica && !query->retried && !query->check) {
+  // A read sent to the primary for read-your-writes is a read too.
+  const bool read = from == Role::kReplica || query->role == Role::kReplica;
+  if (!closed_ && loss != Loss::kClosed && read && !query->retried && !query->check) {
     query->retried = true;
+    // The primary that was to show the shopper their own write is gone (a failover under way): a replica's
+    // answer, a moment old, is better than a 503 — the write itself is safe on the synchronous standby.
+    if (from == Role::kPrimary) query->min_lsn = 0;
     dispatch(std::move(query));
     return;
   }
