@@ -140,7 +140,7 @@ export class Region {
     const s = this.s;
     const args = ['region', 'up', '--state', s.state, '--port', String(s.ports.lb), '--pg-port', String(s.ports.pg),
       '--redis-port', String(s.ports.redis), '--products', String(s.products), '--instances', String(s.instances),
-      '--azs', String(s.azs), '--session', s.session, '--no-live'];
+      '--azs', String(s.azs), '--session', s.session, '--data-tier', s.dataTier ?? 'single', '--no-live'];
     if (s.sticky) args.push('--sticky');
     if (s.extraArgs) args.push(...s.extraArgs);
     const log = fs.createWriteStream(s.logFile, { flags: 'a' });

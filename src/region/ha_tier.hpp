@@ -1,6 +1,6 @@
 #pragma once
 
-// The replicated data tier as the region watches it (--data-tier replicated, ADR 15): pg_auto_failover's
+// The replicated data tier as the region watches it (--data-tier replicated, ADR 16): pg_auto_failover's
 // monitor, the HA pair db-a/db-b (a primary and its synchronous standby), the read replicas (nodes of the
 // same formation that never become primary), three Redis nodes and three Sentinels — each a process (group)
 // that deploy/local/services started. About once a second it asks the monitor who is what, each Redis node

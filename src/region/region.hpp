@@ -24,7 +24,7 @@ namespace mc::region {
 // iproute2, nftables), loopback otherwise — and the region says which and why.
 enum class NetworkMode { kAuto, kLoopback, kNetns };
 // replicated: PostgreSQL under pg_auto_failover (primary in zone a, synchronous standby in b, the monitor in c,
-// the read replicas over the zones) and Redis with a replica per zone and three Sentinels (ADR 15). single: one
+// the read replicas over the zones) and Redis with a replica per zone and three Sentinels (ADR 16). single: one
 // PostgreSQL primary with its read replicas and one Redis, the small tier for quick runs.
 enum class DataTierMode { kReplicated, kSingle };
 }  // namespace mc::region
