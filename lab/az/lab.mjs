@@ -49,7 +49,7 @@ class StatusPoller {
       try {
         const st = await this.region.status();
         this.snapshots.push({ t, ...primaries(st), serving: serving(st).map((i) => i.id),
-          failedZones: st.zones.filter((z) => z.failed).map((z) => z.name) });
+          whole: missingParts(st).length === 0 });
       } catch (err) {
         this.snapshots.push({ t, error: err.message });
       }
@@ -101,6 +101,15 @@ function replacements(events) {
 function primaryChange(snapshots, key, before, t0) {
   const s = snapshots.find((x) => x.t >= t0 && !x.error && x[key] !== null && x[key] !== before);
   return s ? { now: s[key], s: seconds(s.t - t0) } : null;
+}
+
+// When (s after the fault) the snapshots show the region whole again after they last showed it broken; 0 when
+// none after the fault showed it broken; null when the last one did.
+function wholeAgain(snapshots, t0) {
+  const after = snapshots.filter((x) => x.t >= t0 && !x.error);
+  const lastBroken = after.findLastIndex((x) => !x.whole);
+  if (lastBroken === -1) return 0;
+  return lastBroken === after.length - 1 ? null : seconds(after[lastBroken + 1].t - t0);
 }
 
 class FaultRun {
@@ -232,12 +241,13 @@ class FaultRun {
       register: secondsBack(answers, ['register'], { ...span, steady: false }),
     };
     fr.failedBeforeFault = answers.filter((a) => a.outcome === 'failed' && a.t1 < tSent).length;
-    fr.failures = answers.filter((a) => a.outcome === 'failed').slice(0, 10).map((a) => ({
+    fr.failures = answers.filter((a) => a.outcome === 'failed').sort((a, b) => a.t0 - b.t0).slice(0, 10).map((a) => ({
       s: seconds(a.t0 - tSent), kind: a.kind, request: `${a.method} ${a.path}`,
       answer: a.error ?? `${a.status}${a.code ? ` ${a.code}` : ''}`, instance: a.instance, ms: a.t1 - a.t0,
     }));
     fr.events = regionEvents(region, tLoad, tWhole, tSent);
     fr.instances = replacements(fr.events);
+    fr.wholeAgainS = wholeAgain(poller.snapshots, tSent);
     fr.pgChange = primaryChange(poller.snapshots, 'pg', was.pg, tSent);
     fr.redisChange = primaryChange(poller.snapshots, 'redis', was.redis, tSent);
     fr.timing = { leadS: options.leadSeconds, windowS: options.windowSeconds, stoppedS: seconds(tStopped - tSent) };
@@ -269,20 +279,15 @@ function describeStatus(st) {
 }
 
 export function main(argv) {
-  let flags = null;  // what the program's `region up` knows
-
   return runLab(argv, {
     name: 'az',
     help: HELP,
     parseOptions,
     async check(options) {
-      flags = await regionUpFlags(options.program, root);
-      if (!flags.has('--data-tier') && options.dataTier === 'replicated') {
-        return `\`${path.relative(root, options.program)} region up\` does not know --data-tier (not in its --help): ` +
-          'no replicated data tier to fail over\n  next: rebuild (cmake --build build/release --target myclothes), ' +
-          'or run the zone faults with --data-tier single';
-      }
-      return null;
+      const flags = await regionUpFlags(options.program, root);
+      if (flags.has('--data-tier')) return null;
+      return `\`${path.relative(root, options.program)} region up\` does not know --data-tier (not in its --help)\n` +
+        '  next: rebuild (cmake --build build/release --target myclothes) or give --program PATH';
     },
     pickPorts: () => regionPorts(kReplicas),
     headline: (options) => `az lab: ${options.shoppers} shoppers, ${options.windowSeconds} s per fault; ` +
@@ -290,10 +295,7 @@ export function main(argv) {
     portsText: (ports) => `load balancer port ${ports.lb}, PostgreSQL ${ports.pg}, Redis ${ports.redis}`,
     items: (options) => [options],
     title: (options) => `one region for every fault (--data-tier ${options.dataTier})`,
-    regionSettings: (item, options) => ({
-      session: 'redis', sticky: false,
-      extraArgs: flags.has('--data-tier') ? ['--data-tier', options.dataTier] : [],
-    }),
+    regionSettings: (item, options) => ({ session: 'redis', sticky: false, dataTier: options.dataTier }),
     run: (item, region, ctx) => new FaultRun(region, ctx).run(),
     afterStop(result, item, { state, logFile }) {
       if (result.error) info(`logs: ${logFile} and ${path.join(state, 'logs')}/ (${instanceLogs(state).length} files)`);

@@ -111,6 +111,8 @@ export function markdown({ results, options, machine, started, seconds, verdicts
   return out.join('\n');
 }
 
+const signed = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)}`;
+
 function faultSection(f) {
   const w = f.timing.windowS;
   const out = [`## ${f.title}`, ''];
@@ -122,7 +124,9 @@ function faultSection(f) {
     `${f.before.serving.join(' ')}; data nodes in zone a: ${f.before.zoneA.join(', ') || 'none'}`);
   const change = (c, what) => (c ? `${what} ${c.now} after ${c.s} s (status, once a second)` : `${what} unchanged`);
   out.push(`- after: ${change(f.pgChange, 'PostgreSQL primary')}; ${change(f.redisChange, 'Redis primary')}; ` +
-    `the region whole ${f.wholeS} s after the fault${f.after ? ` (${f.after.summary})` : ''}`);
+    `the region whole again ${f.wholeAgainS === 0 ? 'throughout (status once a second never saw it broken)'
+      : f.wholeAgainS === null ? 'only after the window' : `${f.wholeAgainS} s after the fault (status, once a second)`}; ` +
+    `checked ${f.wholeS} s after the fault${f.after ? `: ${f.after.summary}` : ''}`);
   const { launched, removed } = f.instances;
   out.push(`- instances: ${removed.length === 0 ? 'none left' : removed.map((x) => `${x.id} (${x.az}) out at ${x.s.toFixed(1)} s`).join(', ')}; ` +
     `${launched.length === 0 ? 'none launched' : launched.map((x) => `${x.id} launched in ${x.az}, in service at ${x.s.toFixed(1)} s`).join(', ')}`);
@@ -144,13 +148,13 @@ function faultSection(f) {
   if (f.failures.length > 0) {
     out.push('', 'First failed requests (s after the fault, how long they took):', '');
     for (const x of f.failures) {
-      out.push(`- +${x.s} s ${x.kind}: ${x.request} → ${x.answer} (${x.instance ?? 'no instance'}, ${x.ms} ms)`);
+      out.push(`- ${signed(x.s)} s ${x.kind}: ${x.request} → ${x.answer} (${x.instance ?? 'no instance'}, ${x.ms} ms)`);
     }
   }
   const events = f.events.filter((e) => !/^launched .* \(ready in/.test(e.text) || e.s >= 0);
   if (events.length > 0) {
     out.push('', 'What the region said (s after the fault):', '');
-    for (const e of events.slice(0, 24)) out.push(`- ${e.s >= 0 ? '+' : ''}${e.s.toFixed(1)} s ${e.text}`);
+    for (const e of events.slice(0, 24)) out.push(`- ${signed(e.s)} s ${e.text}`);
     if (events.length > 24) out.push(`- … ${events.length - 24} more`);
   }
   return out;

@@ -27,6 +27,7 @@ const kMaxCartLines = 40;  // the store holds 50
 const kMinStock = 5;  // lines only of variants with at least this many in stock
 const kCheckoutsPerWindow = 6;  // per buyer: the store lists a user's last 50 orders
 const kCheckAttempts = 5;
+const kRememberedVariants = 60;
 const kSearches = ['점퍼', '점퍼', '항공 점퍼', 'coat', '니트'];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -87,6 +88,7 @@ export class StoreShopper {
     this.attributed = new Set();  // order ids listed but never acknowledged, explained by an open key
     this.repeats = [];  // acknowledged orders with more of a line than the cart could have held (a stale cart)
     this.keySeq = 0;
+    this.seen = new Map();  // sku -> stock, of the variants this shopper has seen (a product page it has open)
     this.nextAddAt = Date.now() + this.random.int(kAddEveryMs[1]);
   }
 
@@ -115,22 +117,38 @@ export class StoreShopper {
       const q = enc(pick(kSearches));
       return this.req('browse', 'GET', this.random() < 0.5 ? `/search?q=${q}` : `/api/v1/products?q=${q}`);
     }
-    return this.req('browse', 'GET', `/api/v1/products/${pick(products).id}`);
+    return this.product();
   }
 
-  // A product's JSON, then one unit of a variant in stock that the cart does not hold yet.
-  async addLine() {
-    for (let attempt = 0; attempt < 3; attempt += 1) {
-      const p = await this.req('browse', 'GET', `/api/v1/products/${this.random.pick(this.catalog.products).id}`);
-      const variants = (p.json?.variants ?? [])
-        .filter((v) => v.stock >= kMinStock && !this.acknowledged.has(v.sku) && !this.uncertain.has(v.sku));
-      if (variants.length === 0) continue;
-      const { sku } = this.random.pick(variants);
-      const a = await this.http.add(sku, { kind: 'cart' });
-      if (outcomeOf('cart', a) === 'failed') this.uncertain.set(sku, (this.uncertain.get(sku) ?? 0) + 1);
-      return a;
+  // A product's JSON; its variants are remembered.
+  async product() {
+    const a = await this.req('browse', 'GET', `/api/v1/products/${this.random.pick(this.catalog.products).id}`);
+    for (const v of a.json?.variants ?? []) {
+      if (this.seen.size >= kRememberedVariants) this.seen.delete(this.seen.keys().next().value);
+      this.seen.set(v.sku, v.stock);
     }
-    return null;
+    return a;
+  }
+
+  // One unit of a variant in stock that the cart does not hold yet: from a product's JSON, or, when the catalog
+  // does not answer, from one seen before (a page still open) — so that writes are tried even while reads fail.
+  async addLine() {
+    const fits = ([sku, stock]) => stock >= kMinStock && !this.acknowledged.has(sku) && !this.uncertain.has(sku);
+    let sku = null;
+    for (let attempt = 0; attempt < 3 && sku === null; attempt += 1) {
+      const p = await this.product();
+      const variants = (p.json?.variants ?? []).map((v) => [v.sku, v.stock]).filter(fits);
+      if (variants.length > 0) sku = this.random.pick(variants)[0];
+      else if (outcomeOf('browse', p) === 'failed') break;
+    }
+    if (sku === null) {
+      const remembered = [...this.seen].filter(fits);
+      if (remembered.length === 0) return null;
+      sku = this.random.pick(remembered)[0];
+    }
+    const a = await this.http.add(sku, { kind: 'cart' });
+    if (outcomeOf('cart', a) === 'failed') this.uncertain.set(sku, (this.uncertain.get(sku) ?? 0) + 1);
+    return a;
   }
 
   cartLines() {
@@ -184,8 +202,9 @@ export class StoreShopper {
     return ok === true;
   }
 
-  // Before the first fault: a buyer registers and adds an address (the region is whole; no retries needed).
+  // Before the first fault: a look at two products; a buyer also registers and adds an address.
   async setUp(until) {
+    for (let i = 0; i < 2; i += 1) await this.product();
     if (this.role !== 'buyer') return;
     if (!(await this.register(until))) throw new Error(`${this.name} could not register before the faults`);
     this.addressId = await this.persist(until, () => this.req('register', 'POST', '/api/v1/me/addresses', {
