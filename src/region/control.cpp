@@ -116,7 +116,14 @@ void ControlSocket::answer_down(const std::string& answer) {
 
 int control(const std::string& state_dir, const std::string& command) {
   const auto path = control_socket(std::filesystem::absolute(state_dir).lexically_normal().string());
-  auto answer = RuntimeApi(path).command(command);
+  // `down` answers once everything has stopped (the data tier's nodes one by one); the faults once they happened.
+  const auto quiet = command == "down" ? std::chrono::milliseconds(180'000) : std::chrono::milliseconds(60'000);
+  auto answer = RuntimeApi(path).command(command, quiet);
+  if (!answer && answer.error().find("did not answer") != std::string::npos) {
+    std::fprintf(stderr, "region: %s\n  next: look at `myclothes region status --state %s` and its log\n",
+                 answer.error().c_str(), state_dir.c_str());
+    return 1;
+  }
   if (!answer) {
     std::fprintf(stderr,
                  "region: no region is running with state %s (nothing answers on %s)\n  next: start one with "

@@ -163,6 +163,7 @@ void HaTier::look_processes(Clock::time_point now) {
     if (n.pid < 0) {
       n.up = false;
       n.state = "down";
+      if (n.kind == "redis") n.role.clear();  // not known until it is back (a primary comes back a replica)
       if (!n.down_since) {
         n.down_since = now;
         n.next_start = now + (n.kind == "replica" ? std::chrono::seconds(kReplicaRestartDelay) : kNodeRestartDelay);
@@ -336,13 +337,22 @@ std::string HaTier::kill_node(Node& n, const std::string& what) {
   const pid_t pid = running_pid(n);
   if (pid < 0) return fmt::format("error: {} is not running (the region starts it again by itself)\n", n.server.name);
   const bool group = n.kind != "redis" && n.kind != "sentinel";
-  const auto children = children_of(pid);
+  // A PostgreSQL node is pg_autoctl's process group and its postmaster, which runs in a session of its own
+  // (postgres calls setsid), with the postmaster's children: all of them die, as on a crashed machine.
+  std::vector<pid_t> others;
+  if (group) {
+    if (auto postmaster = running_postmaster(n.server.dir + "/pgdata")) others.push_back(*postmaster);
+  }
+  for (const auto p : std::vector<pid_t>(others.empty() ? std::vector<pid_t>{pid} : others)) {
+    for (const auto c : children_of(p)) others.push_back(c);
+  }
   ::kill(group ? -pid : pid, SIGKILL);
+  for (const auto p : others) ::kill(p, SIGKILL);
   const auto until = Clock::now() + kKillTimeout;
   auto gone = [&] {
-    if (group) return group_gone(pid);
-    return !process_alive(pid) &&
-           std::none_of(children.begin(), children.end(), [](pid_t c) { return process_alive(c); });
+    if (group && !group_gone(pid)) return false;
+    if (!group && process_alive(pid)) return false;
+    return std::none_of(others.begin(), others.end(), [](pid_t c) { return process_alive(c); });
   };
   while (!gone() && Clock::now() < until) std::this_thread::sleep_for(milliseconds(10));
   if (!gone()) return fmt::format("error: {} (pid {}) survived SIGKILL\n", n.server.name, pid);

@@ -129,7 +129,7 @@ std::vector<ServerStat> parse_stats(std::string_view csv, std::string_view backe
   return out;
 }
 
-Expected<std::string, std::string> RuntimeApi::command(std::string_view line) const {
+Expected<std::string, std::string> RuntimeApi::command(std::string_view line, std::chrono::milliseconds quiet) const {
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return Unexpected(fmt::format("socket: {}", std::strerror(errno)));
   sockaddr_un addr{};
@@ -158,9 +158,9 @@ Expected<std::string, std::string> RuntimeApi::command(std::string_view line) co
   char buf[16384];
   while (true) {
     pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 5000) <= 0) {
+    if (::poll(&p, 1, static_cast<int>(quiet.count())) <= 0) {
       ::close(fd);
-      return Unexpected(fmt::format("HAProxy did not answer \"{}\" within 5 s", line));
+      return Unexpected(fmt::format("{} did not answer \"{}\" within {} ms", path_, line, quiet.count()));
     }
     const auto n = ::read(fd, buf, sizeof(buf));
     if (n <= 0) break;

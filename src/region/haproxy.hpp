@@ -56,7 +56,9 @@ std::vector<ServerStat> parse_stats(std::string_view csv, std::string_view backe
 class RuntimeApi {
  public:
   explicit RuntimeApi(std::string socket_path) : path_(std::move(socket_path)) {}
-  Expected<std::string, std::string> command(std::string_view line) const;
+  // `quiet`: the longest wait for the next bytes of the answer.
+  Expected<std::string, std::string> command(std::string_view line,
+                                             std::chrono::milliseconds quiet = std::chrono::milliseconds(5000)) const;
   const std::string& path() const { return path_; }
 
  private:
