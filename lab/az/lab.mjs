@@ -241,7 +241,7 @@ class FaultRun {
       register: secondsBack(answers, ['register'], { ...span, steady: false }),
     };
     fr.failedBeforeFault = answers.filter((a) => a.outcome === 'failed' && a.t1 < tSent).length;
-    fr.failures = answers.filter((a) => a.outcome === 'failed').sort((a, b) => a.t0 - b.t0).slice(0, 10).map((a) => ({
+    fr.failures = answers.filter((a) => a.outcome === 'failed' && a.t1 >= tSent).sort((a, b) => a.t0 - b.t0).slice(0, 10).map((a) => ({
       s: seconds(a.t0 - tSent), kind: a.kind, request: `${a.method} ${a.path}`,
       answer: a.error ?? `${a.status}${a.code ? ` ${a.code}` : ''}`, instance: a.instance, ms: a.t1 - a.t0,
     }));

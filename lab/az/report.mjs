@@ -42,6 +42,12 @@ function replacementsCell(f) {
   return `${launched.length}: ${launched.map((l) => `${l.id} in ${l.az} ${l.s.toFixed(1)} s`).join(', ')}`;
 }
 
+// "lost of expected", or why it is not known.
+function lostCell(lost, of, c) {
+  if (c.errors.length === c.shoppers) return `not known (${c.errors.length} checks failed)`;
+  return `${lost} of ${fmtInt(of)}${c.errors.length > 0 ? ` (${c.errors.length} checks failed)` : ''}`;
+}
+
 export function rowOf(f, windowS) {
   const c = f.checks;
   return [
@@ -49,9 +55,9 @@ export function rowOf(f, windowS) {
     failedCell(f),
     fmtBack(f.back.browse, windowS),
     `${fmtBack(writesBack(f), windowS)} (cart ${fmtBack(f.back.cart, windowS)}, checkout ${fmtBack(f.back.checkout, windowS)})`,
-    `${c.lostLines} of ${fmtInt(c.lines)}`,
-    `${c.lostOrders} of ${fmtInt(c.orders)}`,
-    String(c.duplicates),
+    lostCell(c.lostLines, c.lines, c),
+    lostCell(c.lostOrders, c.orders, c),
+    c.errors.length === c.shoppers ? 'not known' : String(c.duplicates),
     replacementsCell(f),
     f.aws,
   ];
@@ -146,7 +152,7 @@ function faultSection(f) {
     `${c.errors.length ? `; ${c.errors.length} checks failed: ${c.errors.slice(0, 3).join('; ')}` : ''}.`);
   for (const n of c.notes.slice(0, 8)) out.push(`- ${n}`);
   if (f.failures.length > 0) {
-    out.push('', 'First failed requests (s after the fault, how long they took):', '');
+    out.push('', 'First failed requests that ended after the fault (s after it they were sent, how long they took):', '');
     for (const x of f.failures) {
       out.push(`- ${signed(x.s)} s ${x.kind}: ${x.request} → ${x.answer} (${x.instance ?? 'no instance'}, ${x.ms} ms)`);
     }

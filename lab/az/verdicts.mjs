@@ -21,6 +21,8 @@ export function verdicts(results, faults) {
     for (const f of r.faults) {
       const def = faults.find((x) => x.name === f.name);
       if (f.error) check(f.name, 'the fault and its window run', false, f.error);
+      check(f.name, 'the store served before the fault (no request failed in the lead-in)', f.failedBeforeFault === 0,
+        `${f.failedBeforeFault} request(s) failed before the fault was caused`);
       check(f.name, 'the region is whole again afterwards', !f.notWhole, f.notWhole);
       const c = f.checks;
       const notes = (pattern) => c.notes.filter((n) => pattern.test(n)).slice(0, 3).join('; ');
