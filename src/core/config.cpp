@@ -23,6 +23,8 @@ settings::Table config_settings(Config& c) {
       {"db.replicas", list(c.db.replicas)},
       {"db.pool_size", integer(c.db.pool_size, 1, 64)},
       {"db.query_timeout_ms", duration(c.db.query_timeout, 1, 600000)},
+      {"db.connect_timeout_ms", duration(c.db.connect_timeout, 1, 600000)},
+      {"db.statement_timeout_ms", duration(c.db.statement_timeout, 0, 600000)},
       {"db.replica_check_interval_ms", duration(c.db.replica_check_interval, 10, 60000)},
       {"db.max_replica_lag_bytes", integer(c.db.max_replica_lag_bytes, 0, 1ll << 40)},
       {"db.max_replica_lag_ms", duration(c.db.max_replica_lag, 10, 3600000)},

@@ -54,6 +54,12 @@ struct DbConfig {
   std::vector<std::string> replicas;
   unsigned pool_size = 2;  // connections per I/O thread and server
   std::chrono::milliseconds query_timeout{5000};
+  // How long one connection attempt may take, per host: a conninfo with several hosts (`host=A,B port=P,Q
+  // target_session_attrs=read-write`, the primary behind a failover pair) gets this long for each in turn.
+  std::chrono::milliseconds connect_timeout{2000};
+  // Sent as the session's statement_timeout when a connection opens, so the server gives up on a statement
+  // that has run this long and a request never waits on one for ever. 0: the server's own setting.
+  std::chrono::milliseconds statement_timeout{5000};
   // Replica health: how often each replica's replay position is checked, and how far behind the primary
   // it may fall (in WAL bytes, or in time: still short of where the primary was this long ago) before it
   // is taken out of the round robin; it comes back by itself once it has caught up.

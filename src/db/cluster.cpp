@@ -19,7 +19,16 @@
 // - Health: a connection that cannot connect puts its server in exponential backoff. Replicas in backoff are
 //   "unhealthy", skipped by the round robin and probed in the background; with none healthy, replica reads go
 //   to the primary. The primary in backoff fails queries at once (db::Error, empty sqlstate) unless one of its
-//   connections is still up; it reconnects on the next use after the backoff.
+//   connections is still up; it is probed in the background too, and reconnects on the next use after the
+//   backoff. Its backoff stays short (kMaxPrimaryBackoff): while it is down no write can succeed, so trying
+//   again soon costs little and lets writes resume within about half a second of a new primary answering.
+// - Failover: the primary's conninfo may name several hosts (`host=A,B port=P,Q target_session_attrs=read-write`,
+//   a pg_auto_failover pair). A connection tries them in turn, each within db.connect_timeout_ms
+//   (connection.cpp, conninfo.hpp), and as primary refuses a server in recovery. A primary connection that
+//   breaks, or answers that it is read-only or shutting down (detail::server_gone; then its siblings with it),
+//   is closed without backoff, so the next use connects again and finds whichever host is primary now. Every
+//   connection opens with statement_timeout = db.statement_timeout_ms, so a server that has stopped making
+//   progress ends the statement itself; the client's query timeout remains the bound on what a caller waits.
 // - Lag: a replica can be reachable and still be minutes behind (a long query holding back replay, a paused or
 //   slow standby). Every replica_check_interval a background check (ReplicaMonitor; one per cluster, i.e. per
 //   I/O thread, none without replicas) asks the primary for pg_current_wal_lsn() and each healthy replica for
@@ -57,15 +66,22 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kInitialBackoff{100};
-constexpr std::chrono::milliseconds kMaxBackoff{5000};
+constexpr std::chrono::milliseconds kMaxBackoff{5000};        // a replica: reads have somewhere else to go
+constexpr std::chrono::milliseconds kMaxPrimaryBackoff{500};  // the primary: writes have nowhere else
 
 // The cluster's own statements.
 constexpr Statement kCurrentLsn{"mc_current_lsn", "SELECT pg_current_wal_lsn()::text"};
 constexpr Statement kReplayLsn{"mc_replay_lsn", "SELECT pg_last_wal_replay_lsn()::text"};
 constexpr Statement kPing{"mc_ping", "SELECT 1"};
 
-// "host:port" for logs and metric labels, from the conninfo alone (no password, no connection needed).
+// "host:port" (several: "a:p,b:q") for logs and metric labels, from the conninfo alone (no password, no
+// connection needed).
 std::string server_label(const std::string& conninfo) {
+  if (const ConnectPlan plan = plan_connection(conninfo); plan.hosts.size() > 1) {
+    std::string out;
+    for (const auto& host : plan.hosts) out += (out.empty() ? "" : ",") + host.label();
+    return out;
+  }
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
   if (error != nullptr) PQfreemem(error);
@@ -162,6 +178,11 @@ class ReplicaMonitor final : public std::enable_shared_from_this<ReplicaMonitor>
   boost::asio::steady_timer timer_;
   WalHistory history_;
   bool primary_pending_ = false;
+  // Whether the primary answered its last check. While it does not (down, or a failover under way) its history
+  // stops, and the rule would take out in time every replica that is a few bytes short of the last position
+  // seen (an asynchronous replica may never receive them): browsing would stop with the primary. So without a
+  // primary no replica leaves the round robin for lag; one that catches up may still come back.
+  bool primary_answering_ = true;
   bool stopped_ = false;
 };
 
@@ -175,7 +196,7 @@ class ClusterImpl final : public Cluster {
   Task<Result> query(Role role, const Statement& stmt, Params params) override;
   Task<Result> query_after(const Statement& stmt, Params params, Lsn min_lsn) override;
   Task<Lsn> primary_lsn() override;
-  Task<bool> ping_primary() override;
+  Task<bool> ping_primary(std::chrono::milliseconds within) override;
   std::size_t healthy_replicas() const override;
   void close() override;
 
@@ -190,7 +211,7 @@ class ClusterImpl final : public Cluster {
   void rotation_changed();
 
   boost::asio::io_context& io() { return io_; }
-  std::chrono::milliseconds connect_timeout() const { return config_.query_timeout; }
+  ConnectSettings connect_settings() const { return {config_.connect_timeout, config_.statement_timeout}; }
   metrics::Counter& served(Role role) { return role == Role::kPrimary ? primary_served_ : replica_served_; }
 
  private:
@@ -224,7 +245,7 @@ Node::Node(ClusterImpl& cluster, Role role, std::string conninfo, unsigned pool_
 }
 
 std::shared_ptr<Connection> Node::spawn() {
-  auto connection = std::make_shared<Connection>(cluster_.io(), *this, role_, conninfo_, cluster_.connect_timeout(),
+  auto connection = std::make_shared<Connection>(cluster_.io(), *this, role_, conninfo_, cluster_.connect_settings(),
                                                  cluster_.served(role_));
   connection->start();
   return connection;
@@ -288,25 +309,35 @@ void Node::on_lost(Connection& connection, Loss loss, const std::string& reason,
   for (auto& slot : slots_) {
     if (slot.get() == &connection) slot.reset();
   }
-  const bool server_failed = loss == Loss::kConnectFailed || (loss == Loss::kBroken && role_ == Role::kReplica);
+  // A replica that breaks or goes away is out of the round robin until a probe reaches it again. The primary is
+  // not backed off for that: the next use connects again at once, and that is how a failover is followed.
+  const bool gone = loss == Loss::kBroken || loss == Loss::kServerGone;
+  const bool server_failed = loss == Loss::kConnectFailed || (gone && role_ == Role::kReplica);
   if (server_failed && !closed_) {
     last_error_ = reason;
     const auto now = Clock::now();
     if (now >= retry_at_) {  // several connections failing together count as one failure
-      backoff_ = backoff_.count() == 0 ? kInitialBackoff : std::min(backoff_ * 2, kMaxBackoff);
+      const auto cap = role_ == Role::kPrimary ? kMaxPrimaryBackoff : kMaxBackoff;
+      backoff_ = backoff_.count() == 0 ? kInitialBackoff : std::min(backoff_ * 2, cap);
       retry_at_ = now + backoff_;
       spdlog::warn("db: {} (retry in {} ms)", reason, backoff_.count());
     }
-    if (role_ == Role::kReplica) {
-      const bool was_healthy = healthy_;
-      healthy_ = false;
-      if (was_healthy) cluster_.rotation_changed();
-      schedule_probe();
-    }
-  } else if (loss == Loss::kBroken) {
+    const bool was_healthy = healthy_;
+    healthy_ = false;
+    if (was_healthy && role_ == Role::kReplica) cluster_.rotation_changed();
+    schedule_probe();
+  } else if (gone) {
     spdlog::warn("db: {}", reason);
   } else if (loss == Loss::kReset) {
     spdlog::info("db: {}", reason);
+  }
+  // What one connection heard of the primary is true of its others: each would fail one more write before it
+  // found out. They go too (kReset: this says nothing about the server's reachability, so no backoff).
+  if (loss == Loss::kServerGone && role_ == Role::kPrimary && !closed_) {
+    for (const auto& slot : slots_) {
+      if (auto other = slot)
+        other->close(Loss::kReset, "closed, as another connection to the primary reported: " + reason);
+    }
   }
   for (auto& query : orphans) cluster_.orphaned(role_, loss, reason, std::move(query));
 }
@@ -320,7 +351,7 @@ void Node::schedule_probe() {
     if (ec || !self) return;
     self->probing_ = false;
     if (self->closed_) return;
-    // One new connection is enough to tell; on_ready marks the replica healthy, on_lost backs off further.
+    // One new connection is enough to tell; on_ready marks the server healthy, on_lost backs off further.
     for (auto& slot : self->slots_) {
       if (!slot) {
         slot = self->spawn();
@@ -456,12 +487,22 @@ Task<Lsn> ClusterImpl::primary_lsn() {
   co_return r.rows() == 1 ? parse_lsn(r.text(0, 0)).value_or(0) : 0;
 }
 
-Task<bool> ClusterImpl::ping_primary() {
+Task<bool> ClusterImpl::ping_primary(std::chrono::milliseconds within) {
+  // The caller stops waiting after `within`, but the ping keeps its query timeout: a slow answer is only late,
+  // and only a server that does not answer at all has its connection reset.
+  auto ping = std::make_shared<Query>(io_, Role::kPrimary, kPing, Params{}, config_.query_timeout);
+  boost::asio::steady_timer budget(io_);
+  budget.expires_after(within);
+  budget.async_wait([weak = std::weak_ptr<Query>(ping), within](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto q = weak.lock()) q->fail("ping: no answer within " + std::to_string(within.count()) + " ms");
+  });
   try {
-    Params none;
-    const Result result = co_await query(Role::kPrimary, kPing, std::move(none));
+    const Result result = co_await initiate(std::move(ping));
+    budget.cancel();
     co_return result.rows() == 1;
   } catch (const Error& e) {
+    budget.cancel();
     spdlog::debug("db: ping failed: {}", e.what());
     co_return false;
   }
@@ -538,6 +579,14 @@ void ReplicaMonitor::on_answer(Node& node, const std::exception_ptr& error, cons
   (primary ? primary_pending_ : node.replay.check_pending) = false;
   if (stopped_) return;
   const auto now = Clock::now();
+  if (primary && static_cast<bool>(error) == primary_answering_) {
+    primary_answering_ = !error;
+    if (error) {
+      spdlog::info("db: the primary does not answer: replicas stay in the round robin whatever their lag");
+    } else {
+      spdlog::info("db: the primary answers again: replica lag is judged again");
+    }
+  }
   if (error) {
     // A replica that cannot be reached is marked unhealthy by its connections; nothing more to do here. Its last
     // known position stays: if the primary moves on meanwhile, the time rule finds it lagging.
@@ -582,6 +631,7 @@ void ReplicaMonitor::evaluate(Clock::time_point now) {
     const ReplicaLag lag = replay.lsn ? measure_lag(history_, *replay.lsn, now, max_lag_bytes_) : ReplicaLag{};
     replay.lag_bytes->set(static_cast<double>(lag.bytes));
     if (lag.lagging() == replay.lagging) continue;
+    if (lag.lagging() && !primary_answering_) continue;
     replay.lagging = lag.lagging();
     changed = true;
     if (lag.lagging()) {

@@ -36,7 +36,18 @@ std::string one_line(const char* text) {
 
 void log_notice(void* /*arg*/, const char* message) { spdlog::debug("db: server notice: {}", one_line(message)); }
 
+// PostgreSQL 14 and later report in_hot_standby at connect and whenever it changes (a promotion); older servers
+// do not, and are taken at their word.
+bool in_recovery(const PGconn* conn) {
+  const char* value = PQparameterStatus(conn, "in_hot_standby");
+  return value != nullptr && std::string_view(value) == "on";
+}
+
 }  // namespace
+
+bool server_gone(std::string_view sqlstate) {
+  return sqlstate == "25006" || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";
+}
 
 // ---- Query ------------------------------------------------------------------------------------------------------
 
@@ -74,12 +85,12 @@ void Query::abandon() {
 // ---- Connection -------------------------------------------------------------------------------------------------
 
 Connection::Connection(boost::asio::io_context& io, ConnectionOwner& owner, Role role, std::string conninfo,
-                       std::chrono::milliseconds connect_timeout, metrics::Counter& served)
+                       const ConnectSettings& settings, metrics::Counter& served)
     : io_(io),
       owner_(owner),
       role_(role),
       conninfo_(std::move(conninfo)),
-      connect_timeout_(connect_timeout),
+      settings_(settings),
       served_(served),
       socket_(io),
       connect_timer_(io) {}
@@ -93,29 +104,76 @@ Connection::~Connection() {
 
 void Connection::start() {
   state_ = State::kConnecting;
-  // client_encoding first so that an explicit setting in the conninfo string (expanded from dbname) wins.
-  const char* const keys[] = {"client_encoding", "dbname", nullptr};
-  const char* const values[] = {"UTF8", conninfo_.c_str(), nullptr};
-  conn_ = PQconnectStartParams(keys, values, 1);
+  plan_ = plan_connection(conninfo_);
+  plan_.options = session_options(plan_.options, settings_.statement_timeout);
+  start_attempt();
+}
 
-  connect_timer_.expires_after(connect_timeout_);
-  connect_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+// One host of the plan. Parameters after the expanded conninfo (dbname) override what it says, those before it
+// are defaults it may override (libpq's rule for expand_dbname).
+void Connection::start_attempt() {
+  const HostTarget& target = plan_.hosts[next_host_++];
+  const std::uint64_t attempt = ++attempt_;
+  std::vector<const char*> keys{"client_encoding", "dbname"};
+  std::vector<const char*> values{"UTF8", conninfo_.c_str()};
+  const auto add = [&](const char* key, const std::string& value) {
+    if (value.empty()) return;
+    keys.push_back(key);
+    values.push_back(value.c_str());
+  };
+  add("host", target.host);
+  add("hostaddr", target.hostaddr);
+  add("port", target.port);
+  add("options", plan_.options);
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  conn_ = PQconnectStartParams(keys.data(), values.data(), 1);
+
+  connect_timer_.expires_after(settings_.timeout_per_host);
+  connect_timer_.async_wait([weak = weak_from_this(), attempt](const boost::system::error_code& ec) {
     if (ec) return;
     auto self = weak.lock();
-    if (!self || self->state_ != State::kConnecting) return;
-    self->close(Loss::kConnectFailed,
-                "timeout: not connected within " + std::to_string(self->connect_timeout_.count()) + " ms");
+    if (!self || self->state_ != State::kConnecting || self->attempt_ != attempt) return;
+    self->attempt_failed("timeout: not connected within " + std::to_string(self->settings_.timeout_per_host.count()) +
+                         " ms");
   });
 
   if (conn_ == nullptr || PQstatus(conn_) == CONNECTION_BAD || !rebind_socket()) {
     // Report asynchronously: the owner is in the middle of choosing this connection.
-    boost::asio::post(io_, [weak = weak_from_this(), reason = error_message()] {
-      if (auto self = weak.lock()) self->close(Loss::kConnectFailed, reason);
+    boost::asio::post(io_, [weak = weak_from_this(), attempt, reason = error_message()] {
+      auto self = weak.lock();
+      if (self && self->state_ == State::kConnecting && self->attempt_ == attempt) self->attempt_failed(reason);
     });
     return;
   }
   PQsetNoticeProcessor(conn_, &log_notice, nullptr);
   wait(boost::asio::posix::stream_descriptor::wait_write);  // libpq: start as if polling returned WRITING
+}
+
+// This host did not become a usable connection: the next one, or the owner hears that none did.
+void Connection::attempt_failed(const std::string& reason) {
+  const HostTarget& target = plan_.hosts[next_host_ - 1];
+  if (!attempt_errors_.empty()) attempt_errors_ += "; ";
+  if (plan_.hosts.size() > 1) attempt_errors_ += target.label() + ": ";
+  attempt_errors_ += reason;
+  const bool last = next_host_ >= plan_.hosts.size();
+  if (!last) spdlog::debug("db: {} {}: {} (trying the next host)", to_string(role_), target.label(), reason);
+  // With several hosts the reason names each; the connection's own name (its last host) would only mislead.
+  if (!last || plan_.hosts.size() > 1) {
+    ++epoch_;
+    reading_ = writing_ = false;
+    connect_timer_.cancel();
+    if (socket_.is_open()) socket_.release();  // libpq owns the fd
+    if (conn_) {
+      PQfinish(conn_);
+      conn_ = nullptr;
+    }
+  }
+  if (last) {
+    close(Loss::kConnectFailed, attempt_errors_);
+    return;
+  }
+  start_attempt();
 }
 
 void Connection::submit(QueryPtr query) {
@@ -193,15 +251,21 @@ void Connection::poll_connect() {
     default:
       break;
   }
-  close(Loss::kConnectFailed, error_message());
+  attempt_failed(error_message());
 }
 
 void Connection::on_connected() {
-  connect_timer_.cancel();
-  if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1) {
-    close(Loss::kConnectFailed, error_message());
+  // Even without target_session_attrs=read-write a primary connection must reach a server that takes writes:
+  // after a failover the old primary may come back as a standby under the same name.
+  if (role_ == Role::kPrimary && in_recovery(conn_)) {
+    attempt_failed("the server is in recovery (a standby), not a primary");
     return;
   }
+  if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1) {
+    attempt_failed(error_message());
+    return;
+  }
+  connect_timer_.cancel();
   ssl_ = PQsslInUse(conn_) == 1;
   state_ = State::kReady;
   auto self = shared_from_this();
@@ -257,7 +321,11 @@ void Connection::wait(boost::asio::posix::stream_descriptor::wait_type type) {
 void Connection::on_event(bool readable, const boost::system::error_code& ec) {
   if (state_ == State::kClosed) return;
   if (ec) {
-    close(state_ == State::kConnecting ? Loss::kConnectFailed : Loss::kBroken, "socket: " + ec.message());
+    if (state_ == State::kConnecting) {
+      attempt_failed("socket: " + ec.message());
+    } else {
+      close(Loss::kBroken, "socket: " + ec.message());
+    }
     return;
   }
   if (state_ == State::kConnecting) {
@@ -343,6 +411,11 @@ void Connection::process_results() {
         InFlight finished = std::move(entry);
         in_flight_.pop_front();
         complete(finished);
+        // The primary became read-only or is shutting down (a failover): this connection cannot write again.
+        // Closing it lets the next use connect afresh, and with several hosts find the one that is primary now.
+        if (finished.failed && role_ == Role::kPrimary && (server_gone(finished.sqlstate) || in_recovery(conn_))) {
+          close(Loss::kServerGone, finished.error + " (SQLSTATE " + finished.sqlstate + ")");
+        }
         break;
       }
       case PGRES_TUPLES_OK:

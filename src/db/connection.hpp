@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/metrics.hpp"
+#include "db/conninfo.hpp"
 #include "db/database.hpp"
 
 namespace mc::db::detail {
@@ -72,7 +73,19 @@ enum class Loss {
   kConnectFailed,  // never became ready (refused, authentication, connect timeout)
   kBroken,         // was ready, then the socket or the protocol failed
   kReset,          // closed on purpose: a query on it timed out, the pipeline is out of step
+  kServerGone,     // the server said it cannot serve this role now: read-only (a standby) or shutting down
   kClosed,         // the cluster is shutting down
+};
+
+// A primary's answer that means the server behind the connection is no longer (or not yet) a primary that
+// takes writes, so the connection must go and a new one find the server that is: 25006 read_only_sql_transaction
+// (a standby, a demoted primary), 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now.
+bool server_gone(std::string_view sqlstate);
+
+// How every connection of a cluster opens (DbConfig::connect_timeout, statement_timeout).
+struct ConnectSettings {
+  std::chrono::milliseconds timeout_per_host{2000};
+  std::chrono::milliseconds statement_timeout{0};  // 0: not sent
 };
 
 class ConnectionOwner {
@@ -93,13 +106,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   enum class State { kIdle, kConnecting, kReady, kClosed };
 
   Connection(boost::asio::io_context& io, ConnectionOwner& owner, Role role, std::string conninfo,
-             std::chrono::milliseconds connect_timeout, metrics::Counter& served);
+             const ConnectSettings& settings, metrics::Counter& served);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();
 
-  // Starts connecting. Never blocks (beyond host name resolution when conninfo names a host, not an address)
-  // and never calls the owner back synchronously.
+  // Starts connecting: to each host of the conninfo in turn (conninfo.hpp), each within the per-host timeout,
+  // until one is ready; a primary connection also refuses a server in recovery. Never blocks (beyond host name
+  // resolution when conninfo names a host, not an address) and never calls the owner back synchronously.
   void start();
 
   // Sends the query now when ready, otherwise queues it until the connection is.
@@ -124,6 +138,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::string sqlstate;
   };
 
+  void start_attempt();
+  void attempt_failed(const std::string& reason);
   void wait(boost::asio::posix::stream_descriptor::wait_type type);
   void on_event(bool readable, const boost::system::error_code& ec);
   void poll_connect();
@@ -142,8 +158,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ConnectionOwner& owner_;
   Role role_;
   std::string conninfo_;
-  std::chrono::milliseconds connect_timeout_;
+  ConnectSettings settings_;
   metrics::Counter& served_;
+  ConnectPlan plan_;
+  std::size_t next_host_ = 0;   // index into plan_.hosts of the next attempt
+  std::uint64_t attempt_ = 0;   // bumped per attempt; a stale connect deadline compares it
+  std::string attempt_errors_;  // why the hosts tried so far failed, for the owner's log
   PGconn* conn_ = nullptr;
   boost::asio::posix::stream_descriptor socket_;
   boost::asio::steady_timer connect_timer_;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -45,11 +46,16 @@ Params make_params(Values&&... values) {
   return params;
 }
 
+// What a client is told to wait before retrying after a database error (Retry-After): a failover of the primary
+// takes seconds (a new primary must be promoted and found), and retrying sooner would only fail again.
+inline constexpr std::chrono::seconds kRetryAfter{2};
+
 // A failed query or an unreachable server. `sqlstate()` is empty when the server was not reached. The
 // database could not do what was asked: to a client, that is the dependency outage of core/errors.hpp.
 class Error : public Unavailable {
  public:
-  Error(const std::string& message, std::string sqlstate) : Unavailable(message), sqlstate_(std::move(sqlstate)) {}
+  Error(const std::string& message, std::string sqlstate)
+      : Unavailable(message, kRetryAfter), sqlstate_(std::move(sqlstate)) {}
   const std::string& sqlstate() const { return sqlstate_; }
   bool connection_failed() const { return sqlstate_.empty(); }
 
@@ -105,8 +111,9 @@ class Cluster {
   // The primary's current WAL position (after a write: a position every later read must have seen).
   virtual Task<Lsn> primary_lsn() = 0;
 
-  // One round trip to the primary (`SELECT 1`) within the query timeout; false when it does not answer.
-  virtual Task<bool> ping_primary() = 0;
+  // One round trip to the primary (`SELECT 1`); false when it does not answer within `within` (or the query
+  // timeout, if shorter). Giving up does not reset the connection: only the query timeout does that.
+  virtual Task<bool> ping_primary(std::chrono::milliseconds within) = 0;
 
   // Number of replicas in rotation: reachable and not lagging.
   virtual std::size_t healthy_replicas() const = 0;

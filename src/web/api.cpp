@@ -1,6 +1,7 @@
 // The catalog's JSON API and the operations endpoints. A database that cannot answer is not handled here:
 // its core::Unavailable reaches the middleware, which answers 503 for every route alike.
 #include <boost/json.hpp>
+#include <chrono>
 
 #include "catalog/query.hpp"
 #include "catalog/service.hpp"
@@ -8,10 +9,17 @@
 #include "db/database.hpp"
 #include "http/server.hpp"
 #include "web/common.hpp"
+#include "web/readiness.hpp"
 #include "web/routes.hpp"
 
 namespace mc::web {
 namespace {
+
+// How long /readyz waits for the primary's ping. The load balancer checks every 500 ms and gives a check about
+// that long: a readiness answer that waited for a primary that does not answer (a partition drops packets, it
+// does not refuse) would itself fail the check, and take out every instance together. A ping later than this
+// only makes the answer say "degraded".
+constexpr std::chrono::milliseconds kReadyPing{250};
 
 template <class T>
 http::Response catalog_json(const catalog::Served<T>& s) {
@@ -70,19 +78,12 @@ void OpsRoutes::add_to(http::Router& router) {
 }
 
 Task<http::Response> OpsRoutes::ready(http::Request&) {
-  const bool draining = lifecycle_.draining.load();
-  const bool postgres = co_await db_.ping_primary();
-  const bool redis = redis_up_ ? redis_up_() : false;
-  // Redis is an optimisation for catalog reads: without it the instance still serves (from PostgreSQL), so it
-  // stays in the load balancer and says it is degraded. Without PostgreSQL, or while draining, it is not ready.
-  const bool ready = !draining && postgres;
-  boost::json::object body{{"status", !ready ? "not_ready" : (redis ? "ready" : "degraded")},
-                           {"checks", boost::json::object{{"postgres", postgres ? "up" : "down"},
-                                                          {"redis", redis ? "up" : "down"},
-                                                          {"draining", draining}}},
-                           {"instance", server_.instance_id},
-                           {"az", server_.az}};
-  co_return http::Response::json(ready ? 200 : 503, boost::json::serialize(body));
+  ReadinessChecks checks;
+  checks.draining = lifecycle_.draining.load();
+  checks.postgres = co_await db_.ping_primary(kReadyPing);
+  checks.replicas = db_.healthy_replicas();
+  checks.redis = redis_up_ ? redis_up_() : false;
+  co_return readiness_response(checks, server_.instance_id, server_.az);
 }
 
 }  // namespace mc::web

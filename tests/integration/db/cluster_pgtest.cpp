@@ -1,7 +1,11 @@
 // mc::db::Cluster against a live PostgreSQL (MYCLOTHES_DB_PRIMARY, set by script/test).
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -254,7 +258,83 @@ TEST_F(ClusterTest, UnreachablePrimaryFailsWithinTheTimeout) {
       }
       EXPECT_LT(Clock::now() - start, 2500ms);
     }
-    EXPECT_FALSE(co_await cluster_->ping_primary());
+    EXPECT_FALSE(co_await cluster_->ping_primary(1s));
+  });
+}
+
+// A port that accepts TCP connections (the kernel completes them into the backlog) and never says a word: what a
+// host looks like to libpq when the server has stopped answering. Closed when the object goes away.
+class SilentServer {
+ public:
+  explicit SilentServer(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int on = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ok_ = ::bind(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0 && ::listen(fd_, 16) == 0;
+  }
+  SilentServer(const SilentServer&) = delete;
+  SilentServer& operator=(const SilentServer&) = delete;
+  ~SilentServer() { ::close(fd_); }
+  bool ok() const { return ok_; }
+
+ private:
+  int fd_ = -1;
+  bool ok_ = false;
+};
+
+// The primary's value of `key` in the test's conninfo ("host=127.0.0.1 port=N dbname=… user=…").
+std::string conninfo_field(const std::string& conninfo, const std::string& key) {
+  const auto at = conninfo.find(key + "=");
+  if (at == std::string::npos) return "";
+  const auto start = at + key.size() + 1;
+  return conninfo.substr(start, conninfo.find(' ', start) - start);
+}
+
+TEST_F(ClusterTest, AHostThatNeverAnswersGetsItsConnectTimeoutAndTheNextHostIsTried) {
+  constexpr std::uint16_t kSilentPort = 25469;
+  SilentServer silent(kSilentPort);
+  ASSERT_TRUE(silent.ok()) << "port " << kSilentPort << " is taken";
+  const std::string host = conninfo_field(primary_, "host");
+  const std::string port = conninfo_field(primary_, "port");
+  ASSERT_FALSE(host.empty() || port.empty()) << primary_;
+  DbConfig c = config(1, 5000ms);
+  c.primary = "host=127.0.0.1," + host + " port=" + std::to_string(kSilentPort) + "," + port +
+              " dbname=" + conninfo_field(primary_, "dbname") + " user=" + conninfo_field(primary_, "user");
+  c.connect_timeout = 300ms;
+  cluster_ = make_cluster(io_, c);
+  run([&]() -> asio::awaitable<void> {
+    const auto start = Clock::now();
+    const Result r = co_await cluster_->query(Role::kPrimary, {"cluster_test_port", "SELECT inet_server_port()::text"});
+    const auto took = Clock::now() - start;
+    EXPECT_EQ(r.text(0, 0), port) << "the second host answered";
+    EXPECT_GE(took, 250ms) << "the silent host was given its connect timeout first";
+    EXPECT_LT(took, 2s) << "the silent host must not hold the attempt beyond its own timeout";
+  });
+}
+
+TEST_F(ClusterTest, TheSessionsStatementTimeoutEndsARunawayStatementOnTheServer) {
+  DbConfig c = config(1, 5000ms);
+  c.statement_timeout = 200ms;
+  cluster_ = make_cluster(io_, c);
+  run([&]() -> asio::awaitable<void> {
+    const Result shown = co_await cluster_->query(Role::kPrimary, {"cluster_test_show", "SHOW statement_timeout"});
+    EXPECT_EQ(shown.text(0, 0), "200ms");
+    const auto start = Clock::now();
+    std::string sqlstate;
+    try {
+      co_await cluster_->query(Role::kPrimary, {"cluster_test_sleep", "SELECT pg_sleep(3)"});
+      ADD_FAILURE() << "the statement outlived statement_timeout";
+    } catch (const Error& e) {
+      sqlstate = e.sqlstate();
+    }
+    EXPECT_EQ(sqlstate, "57014") << "query_canceled, by the server";
+    EXPECT_LT(Clock::now() - start, 1s);
+    const Result after = co_await cluster_->query(Role::kPrimary, {"cluster_test_one", "SELECT 1"});
+    EXPECT_EQ(after.int64(0, 0), 1) << "the connection is still good";
   });
 }
 
@@ -287,7 +367,7 @@ TEST_F(ClusterTest, LiveReplicaServesReplicaReads) {
     EXPECT_EQ(cluster_->healthy_replicas(), 1U);
     const Result w = co_await cluster_->query(Role::kPrimary, {"cluster_test_one", "SELECT 1"});
     EXPECT_EQ(w.served_by(), Role::kPrimary);
-    EXPECT_TRUE(co_await cluster_->ping_primary());
+    EXPECT_TRUE(co_await cluster_->ping_primary(1s));
   });
   EXPECT_EQ(served(Role::kReplica).value() - replica_before, 1U);
 }
@@ -477,7 +557,7 @@ TEST_F(ClusterTest, ClosedClusterFailsQueriesAtOnce) {
       failed = e.connection_failed();
     }
     EXPECT_TRUE(failed);
-    EXPECT_FALSE(co_await cluster_->ping_primary());
+    EXPECT_FALSE(co_await cluster_->ping_primary(1s));
   });
 }
 

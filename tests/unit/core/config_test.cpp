@@ -35,6 +35,21 @@ TEST(Config, FileThenEnvironmentThenFlags) {
   std::remove(path.c_str());
 }
 
+TEST(Config, ConnectAndStatementTimeoutsHaveDefaultsAndTheirVariables) {
+  auto defaults = load_config({});
+  ASSERT_TRUE(defaults) << defaults.error();
+  EXPECT_EQ(defaults->db.connect_timeout, std::chrono::milliseconds(2000));
+  EXPECT_EQ(defaults->db.statement_timeout, std::chrono::milliseconds(5000));
+  ConfigSources s;
+  s.env = {{"MYCLOTHES_DB_CONNECT_TIMEOUT_MS", "750"}, {"MYCLOTHES_DB_STATEMENT_TIMEOUT_MS", "0"}};
+  auto c = load_config(s);
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->db.connect_timeout, std::chrono::milliseconds(750));
+  EXPECT_EQ(c->db.statement_timeout, std::chrono::milliseconds(0)) << "0 turns it off";
+  s.env = {{"MYCLOTHES_DB_CONNECT_TIMEOUT_MS", "0"}};
+  EXPECT_FALSE(load_config(s)) << "a connection attempt needs some time";
+}
+
 TEST(Config, BadValueIsOneLineNamingTheSetting) {
   ConfigSources s;
   s.env = {{"MYCLOTHES_SERVER_PORT", "eighty"}};
