@@ -19,6 +19,7 @@ const kStatusEveryMs = 1000;
 const kCheckConcurrency = 8;
 const kReplicas = 2;  // region up's default number of read replicas: their ports must be free on loopback
 const kSetupMs = 60_000;
+const kFailuresShown = 3;  // per kind, in the report (and the last one)
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const seconds = (ms) => Math.round(ms / 100) / 10;
@@ -241,7 +242,12 @@ class FaultRun {
       register: secondsBack(answers, ['register'], { ...span, steady: false }),
     };
     fr.failedBeforeFault = answers.filter((a) => a.outcome === 'failed' && a.t1 < tSent).length;
-    fr.failures = answers.filter((a) => a.outcome === 'failed' && a.t1 >= tSent).sort((a, b) => a.t0 - b.t0).slice(0, 10).map((a) => ({
+    // Per kind, the first few failed requests that ended after the fault and the last one (which sets "back").
+    const failedAfter = answers.filter((a) => a.outcome === 'failed' && a.t1 >= tSent).sort((a, b) => a.t0 - b.t0);
+    fr.failures = KINDS.flatMap((kind) => {
+      const mine = failedAfter.filter((a) => a.kind === kind);
+      return mine.length <= kFailuresShown + 1 ? mine : [...mine.slice(0, kFailuresShown), mine[mine.length - 1]];
+    }).map((a) => ({
       s: seconds(a.t0 - tSent), kind: a.kind, request: `${a.method} ${a.path}`,
       answer: a.error ?? `${a.status}${a.code ? ` ${a.code}` : ''}`, instance: a.instance, ms: a.t1 - a.t0,
     }));

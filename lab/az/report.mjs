@@ -152,7 +152,8 @@ function faultSection(f) {
     `${c.errors.length ? `; ${c.errors.length} checks failed: ${c.errors.slice(0, 3).join('; ')}` : ''}.`);
   for (const n of c.notes.slice(0, 8)) out.push(`- ${n}`);
   if (f.failures.length > 0) {
-    out.push('', 'First failed requests that ended after the fault (s after it they were sent, how long they took):', '');
+    out.push('', 'Failed requests that ended after the fault, per kind the first three and the last (s after the fault ' +
+      'they were sent, how long they took):', '');
     for (const x of f.failures) {
       out.push(`- ${signed(x.s)} s ${x.kind}: ${x.request} → ${x.answer} (${x.instance ?? 'no instance'}, ${x.ms} ms)`);
     }
