@@ -29,8 +29,12 @@ Expected<std::shared_ptr<session::SessionStore>, std::string> make_sessions(
       options.keys = std::move(*keys);
       return std::shared_ptr<session::SessionStore>(session::make_cookie_store(std::move(options)));
     }
-    case SessionMode::kRedis:
-      return std::shared_ptr<session::SessionStore>(session::make_redis_store(redis));
+    case SessionMode::kRedis: {
+      session::RedisSessionOptions options;
+      options.wait_replicas = config.redis.replicas_to_wait_for();
+      options.wait_timeout = config.redis.wait_timeout;
+      return std::shared_ptr<session::SessionStore>(session::make_redis_store(redis, options));
+    }
     case SessionMode::kDynamodb:
       break;
   }

@@ -1,8 +1,60 @@
 #include "core/config.hpp"
 
+#include <fmt/format.h>
+
+#include <charconv>
+
 extern char** environ;
 
 namespace mc {
+namespace {
+
+// A list of host:port (a TOML array, or comma-separated text), each checked, so that a typo is a config
+// error naming the setting rather than a client that keeps asking a sentinel that cannot exist.
+settings::Setter endpoints(std::vector<Endpoint>& field) {
+  return [&field](const std::string& text, settings::Kind kind) -> std::optional<std::string> {
+    std::vector<std::string> items;
+    if (auto err = settings::list(items)(text, kind)) return err;
+    std::vector<Endpoint> parsed;
+    for (const auto& item : items) {
+      auto e = parse_endpoint(item);
+      if (!e) return fmt::format("expected host:port entries (port 1 to 65535), got \"{}\"", item);
+      parsed.push_back(std::move(*e));
+    }
+    field = std::move(parsed);
+    return std::nullopt;
+  };
+}
+
+}  // namespace
+
+std::optional<Endpoint> parse_endpoint(std::string_view text) {
+  std::string_view host;
+  std::string_view port;
+  if (text.starts_with('[')) {  // [v6 address]:port
+    const auto close = text.find(']');
+    if (close == std::string_view::npos || text.substr(close + 1, 1) != ":") return std::nullopt;
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) return std::nullopt;  // a bare v6 address is ambiguous
+  }
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (host.empty() || ec != std::errc() || end != port.data() + port.size() || value < 1 || value > 65535) {
+    return std::nullopt;
+  }
+  return Endpoint{std::string(host), static_cast<std::uint16_t>(value)};
+}
+
+std::string to_string(const Endpoint& e) {
+  return e.host.find(':') != std::string::npos ? fmt::format("[{}]:{}", e.host, e.port)
+                                               : fmt::format("{}:{}", e.host, e.port);
+}
 
 settings::Table config_settings(Config& c) {
   using namespace settings;
@@ -32,6 +84,10 @@ settings::Table config_settings(Config& c) {
       {"redis.host", string(c.redis.host, false)},
       {"redis.port", integer(c.redis.port, 1, 65535)},
       {"redis.command_timeout_ms", duration(c.redis.command_timeout, 1, 60000)},
+      {"redis.sentinels", endpoints(c.redis.sentinels)},
+      {"redis.master_name", string(c.redis.master_name, false)},
+      {"redis.wait_replicas", integer(c.redis.wait_replicas, -1, 5)},
+      {"redis.wait_timeout_ms", duration(c.redis.wait_timeout, 1, 10000)},
       {"cache.enabled", boolean(c.cache.enabled)},
       {"cache.lock_wait_ms", duration(c.cache.lock_wait, 0, 10000)},
       {"cache.product_ttl_seconds", duration(c.cache.product_ttl, 1, 86400LL * 30)},
@@ -65,6 +121,15 @@ Expected<Config, std::string> load_config(const ConfigSources& sources) {
   if (auto err = settings::apply_environment(table, sources.env, "MYCLOTHES_")) return Unexpected(*err);
   for (const auto& [key, value] : sources.overrides) {
     if (auto err = settings::apply(table, key, value, "command line")) return Unexpected(*err);
+  }
+  // A WAIT holds the thread's one Redis connection until it ends, and every command queued behind it waits
+  // too: a WAIT that may outlast the command deadline would turn one missing replica into timeouts of the
+  // catalog cache and the sessions on that thread.
+  if (config.redis.replicas_to_wait_for() > 0 && config.redis.wait_timeout >= config.redis.command_timeout) {
+    return Unexpected(
+        fmt::format("redis.wait_timeout_ms: must be less than redis.command_timeout_ms ({} ms) while writes wait for "
+                    "replicas, got {} ms",
+                    config.redis.command_timeout.count(), config.redis.wait_timeout.count()));
   }
   return config;
 }

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/expected.hpp"
@@ -68,11 +69,33 @@ struct DbConfig {
   std::chrono::milliseconds max_replica_lag{5000};
 };
 
+// A server's address as written in a setting: "host:port" ("[::1]:26379" for an IPv6 address).
+struct Endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+  bool operator==(const Endpoint&) const = default;
+};
+std::optional<Endpoint> parse_endpoint(std::string_view text);
+std::string to_string(const Endpoint& e);
+
 struct RedisConfig {
   bool enabled = true;
+  // Direct mode (no sentinels): the one server.
   std::string host = "127.0.0.1";
   std::uint16_t port = 6379;
   std::chrono::milliseconds command_timeout{500};
+  // Sentinel mode: the primary of `master_name` is asked of these, in turn, on every (re)connect.
+  std::vector<Endpoint> sentinels;
+  std::string master_name = "myclothes";
+  // Replicas a cart or session write waits for (WAIT) before it counts as done; -1: 1 with sentinels, 0
+  // without (0: no WAIT). See replicas_to_wait_for().
+  int wait_replicas = -1;
+  std::chrono::milliseconds wait_timeout{300};
+
+  int replicas_to_wait_for() const {
+    if (wait_replicas >= 0) return wait_replicas;
+    return sentinels.empty() ? 0 : 1;
+  }
 };
 
 struct CacheConfig {

@@ -98,12 +98,17 @@ Response internal_error(const Request& req) {
   return Response::html(500, std::move(body));
 }
 
-// A dependency that could not answer: the one answer for every route (core/errors.hpp).
+// A dependency that could not answer: the one answer for every route (core/errors.hpp). An outage that
+// names itself (e.g. not_confirmed) keeps the status and Retry-After and changes only what the client reads.
 Response unavailable(const State& s, const Request& req, const Unavailable& e) {
+  const bool general = e.code().empty();
   Response r = detail::is_api_path(req.path())
-                   ? Response::error(503, "unavailable", "The store is briefly unavailable. Please retry in a moment.")
-               : s.options.unavailable_html ? s.options.unavailable_html(req)
-                                            : Response::text(503, "Briefly unavailable. Please retry in a moment.\n");
+                   ? (general ? Response::error(503, "unavailable",
+                                                "The store is briefly unavailable. Please retry in a moment.")
+                              : Response::error(503, e.code(), e.client_message()))
+               : s.options.unavailable_html ? s.options.unavailable_html(req, e.code())
+               : general                    ? Response::text(503, "Briefly unavailable. Please retry in a moment.\n")
+                                            : Response::text(503, e.client_message() + "\n");
   r.status = 503;
   r.set("Retry-After", std::to_string(std::max<long long>(1, e.retry_after().count())));
   return r;

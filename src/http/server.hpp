@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/config.hpp"
@@ -32,8 +33,9 @@ struct MiddlewareOptions {
   std::string instance_id;
   std::string az;
   std::function<Response(const Request&)> not_found_html;  // may be empty: plain text then
-  // A dependency outage (core::Unavailable) outside /api/: the store's page (503; Retry-After is added).
-  std::function<Response(const Request&)> unavailable_html;  // may be empty: plain text then
+  // A dependency outage (core::Unavailable) outside /api/: the store's page (503; Retry-After is added) for
+  // the outage's code (empty: the general one; see Unavailable::code()).
+  std::function<Response(const Request&, std::string_view code)> unavailable_html;  // may be empty: plain text
   // A request whose address or form holds text that is not UTF-8, outside /api/: the store's page (400).
   std::function<Response(const Request&)> bad_text_html;  // may be empty: plain text then
 };

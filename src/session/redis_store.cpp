@@ -1,11 +1,19 @@
 // Sessions and carts in Redis. Every operation is one round trip: small server-side scripts read or write
 // and renew the idle expiry together, and an add checks the limit and adds atomically, so two concurrent
 // adds can never push a line past its limit.
+//
+// With replicas to wait for (RedisSessionOptions::wait_replicas, from redis.wait_replicas), every write
+// that changes a session or a cart carries WAIT behind it on the same connection, and counts as done only
+// when that many replicas acknowledged it: Redis replicates asynchronously, so a write the primary
+// acknowledged alone is lost if the primary dies before passing it on and a replica is promoted. A write
+// acknowledged by too few in time fails with NotConfirmed (503 not_confirmed) — it may survive or not, and
+// the shopper must not be told it did. Reads (which renew expiries, a write of no consequence) do not wait.
 #include <fmt/format.h>
 
 #include <charconv>
 
 #include "core/ids.hpp"
+#include "core/metrics.hpp"
 #include "redis/client.hpp"
 #include "session/session.hpp"
 
@@ -25,6 +33,15 @@ return u
 constexpr std::string_view kCartScript = R"lua(
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return redis.call('HGETALL', KEYS[1])
+)lua";
+
+// KEYS[1] the new session; ARGV: user id (0: a guest), ttl ms; KEYS[2], when given, the session it replaces,
+// which stops existing. One script, so that one WAIT confirms all of it.
+constexpr std::string_view kCreateScript = R"lua(
+redis.call('HSET', KEYS[1], 'u', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if KEYS[2] then redis.call('DEL', KEYS[2]) end
+return 1
 )lua";
 
 // The field of a cart's hash that holds its version (no SKU starts with '#').
@@ -100,7 +117,15 @@ std::int64_t to_int(std::string_view s) {
 class RedisStore final : public SessionStore {
  public:
   RedisStore(std::shared_ptr<redis::Client> client, RedisSessionOptions options)
-      : client_(std::move(client)), options_(options) {}
+      : client_(std::move(client)),
+        options_(options),
+        wait_ok_(metrics::registry().counter("myclothes_redis_wait_total", {{"result", "ok"}})),
+        wait_short_(metrics::registry().counter("myclothes_redis_wait_total", {{"result", "short"}})),
+        wait_error_(metrics::registry().counter("myclothes_redis_wait_total", {{"result", "error"}})) {
+    metrics::registry().describe("myclothes_redis_wait_total",
+                                 "Session and cart writes that waited for replicas (WAIT): ok, short (fewer "
+                                 "acknowledged in time than required), error (WAIT got no answer).");
+  }
 
   Task<std::optional<Session>> find(std::string id) override {
     if (!valid_id(id)) co_return std::nullopt;
@@ -114,10 +139,10 @@ class RedisStore final : public SessionStore {
 
   Task<Session> create() override {
     Session s{new_id(), 0};
-    std::vector<std::string> args{"HSET", session_key(s.id), "u", "0"};
-    check(co_await client_->command(std::move(args)));
-    std::vector<std::string> expire{"PEXPIRE", session_key(s.id), ms(options_.guest_ttl)};
-    check(co_await client_->command(std::move(expire)));
+    std::vector<std::string> args{"EVAL", std::string(kCreateScript), "1", session_key(s.id),
+                                  "0",    ms(options_.guest_ttl)};
+    auto written = co_await write(std::move(args));
+    confirm(written, "session create");
     co_return s;
   }
 
@@ -146,12 +171,13 @@ class RedisStore final : public SessionStore {
                                   ms(ttl(s)),
                                   std::to_string(max_lines),
                                   new_version()};
-    auto reply = co_await client_->command(std::move(args));
-    check(reply);
+    auto written = co_await write(std::move(args));
+    const redis::Reply* reply = &written.reply;
     if (reply->type != redis::Reply::Type::kArray || reply->elements.size() < 2) {
       throw Unavailable("unexpected reply to the cart add");
     }
     const auto outcome = reply->elements[0].integer;
+    if (outcome == 1) confirm(written, "cart add");  // over the limit or too many lines: nothing changed
     AddResult result;
     result.qty = static_cast<int>(reply->elements[1].integer);
     result.status = outcome == 1   ? AddResult::Status::kAdded
@@ -166,24 +192,25 @@ class RedisStore final : public SessionStore {
   Task<bool> set(Session& s, std::string sku, int qty) override {
     std::vector<std::string> args{"EVAL",         std::string(kSetScript),          "1",        cart_key(s),
                                   std::move(sku), std::to_string(std::max(qty, 0)), ms(ttl(s)), new_version()};
-    check(co_await client_->command(std::move(args)));
+    auto written = co_await write(std::move(args));
+    confirm(written, "cart set");
     co_return true;
   }
 
   Task<void> clear_cart(Session& s) override {
     std::vector<std::string> args{"DEL", cart_key(s)};
-    check(co_await client_->command(std::move(args)));
+    auto written = co_await write(std::move(args));
+    confirm(written, "cart clear");
   }
 
   Task<Session> rotate(const Session& old, std::int64_t user_id) override {
     Session fresh{new_id(), user_id};
     const auto ttl = user_id ? options_.user_ttl : options_.guest_ttl;
-    std::vector<std::string> create{"HSET", session_key(fresh.id), "u", std::to_string(user_id)};
-    check(co_await client_->command(std::move(create)));
-    std::vector<std::string> expire{"PEXPIRE", session_key(fresh.id), ms(ttl)};
-    check(co_await client_->command(std::move(expire)));
-    std::vector<std::string> drop{"DEL", session_key(old.id)};
-    check(co_await client_->command(std::move(drop)));
+    std::vector<std::string> args{
+        "EVAL", std::string(kCreateScript), "2", session_key(fresh.id), session_key(old.id), std::to_string(user_id),
+        ms(ttl)};
+    auto written = co_await write(std::move(args));
+    confirm(written, "session rotate");
     co_return fresh;
   }
 
@@ -196,10 +223,43 @@ class RedisStore final : public SessionStore {
       args.push_back(std::move(l.sku));
       args.push_back(std::to_string(l.qty));
     }
-    check(co_await client_->command(std::move(args)));
+    auto written = co_await write(std::move(args));
+    confirm(written, "cart merge");
   }
 
  private:
+  // A write of a session or cart; with replicas to wait for, WAIT rides behind it on the same connection
+  // (see redis::Client::command_and_wait: it holds this thread's one connection for up to wait_timeout,
+  // which is why the setting must stay below the command timeout). The command's own failure is the usual
+  // outage; what WAIT said is for confirm(), which the caller calls once it knows the write changed something.
+  Task<redis::Acknowledged> write(std::vector<std::string> args) {
+    if (options_.wait_replicas <= 0) {
+      auto reply = co_await client_->command(std::move(args));
+      check(reply);
+      co_return redis::Acknowledged{std::move(*reply), 0, {}};
+    }
+    auto ack = co_await client_->command_and_wait(std::move(args), options_.wait_replicas, options_.wait_timeout);
+    if (!ack) throw Unavailable(ack.error().message);
+    if (ack->reply.type == redis::Reply::Type::kError) throw Unavailable(ack->reply.str);
+    co_return std::move(*ack);
+  }
+
+  // Never a silent success: a write fewer replicas than required have acknowledged may be lost in a failover.
+  void confirm(const redis::Acknowledged& written, std::string_view what) {
+    if (options_.wait_replicas <= 0) return;
+    if (written.replicas >= options_.wait_replicas) {
+      wait_ok_.inc();
+      return;
+    }
+    if (written.replicas < 0) {
+      wait_error_.inc();
+      throw NotConfirmed(fmt::format("{}: WAIT got no answer: {}", what, written.wait_error));
+    }
+    wait_short_.inc();
+    throw NotConfirmed(fmt::format("{}: {} of {} replicas acknowledged it within {} ms", what, written.replicas,
+                                   options_.wait_replicas, options_.wait_timeout.count()));
+  }
+
   // A session store that cannot answer is an error for the request (503), never an empty cart.
   static void check(const Expected<redis::Reply, redis::CommandError>& reply) {
     if (!reply) throw Unavailable(reply.error().message);
@@ -229,6 +289,9 @@ class RedisStore final : public SessionStore {
 
   std::shared_ptr<redis::Client> client_;
   RedisSessionOptions options_;
+  metrics::Counter& wait_ok_;
+  metrics::Counter& wait_short_;
+  metrics::Counter& wait_error_;
 };
 
 }  // namespace

@@ -29,6 +29,8 @@ bool valid_id(std::string_view text);
 
 // The session store could not answer (Redis down, timed out): the dependency outage of core/errors.hpp.
 using Unavailable = mc::Unavailable;
+// A write was made but too few replicas confirmed it in time: it may be lost in a failover (core/errors.hpp).
+using NotConfirmed = mc::NotConfirmed;
 
 struct Session {
   // The value of the session cookie: an id (modes sticky and redis) or the sealed state itself (cookie).
@@ -107,6 +109,10 @@ std::unique_ptr<SessionStore> make_no_store();
 struct RedisSessionOptions {
   std::chrono::seconds guest_ttl{std::chrono::hours(24 * 30)};
   std::chrono::seconds user_ttl{std::chrono::hours(24 * 90)};
+  // Replicas each session or cart write must reach (WAIT) before it counts as done; 0: none, the primary's
+  // acknowledgement suffices. Fewer in `wait_timeout`: the write fails with NotConfirmed (core/errors.hpp).
+  int wait_replicas = 0;
+  std::chrono::milliseconds wait_timeout{300};
 };
 
 // Keys: mc:sess:{id} (hash: u = user id), mc:cart:s:{id} (a guest's cart: hash sku -> qty, and the field

@@ -144,6 +144,8 @@ constexpr std::array kStrings = std::to_array<Entry>({
     {"error_help", "잠시 후 다시 시도해 주세요.", "Please try again in a moment."},
     {"unavailable_message", "지금은 상품 정보를 불러올 수 없습니다. 잠시 후 다시 시도해 주세요.",
      "We cannot load the catalogue right now. Please try again in a moment."},
+    {"not_confirmed_message", "변경 사항이 저장되지 않았을 수 있습니다. 다시 시도해 주세요.",
+     "Your change may not have been saved; please try again."},
     {"bad_text_message", "주소에 올바르지 않은 문자가 있습니다. 주소를 확인해 주세요.",
      "The address holds characters that are not valid text. Please check it."},
     {"description", "상품 설명", "Description"},

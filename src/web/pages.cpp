@@ -8,6 +8,7 @@
 #include "catalog/palette.hpp"
 #include "catalog/query.hpp"
 #include "catalog/service.hpp"
+#include "core/errors.hpp"
 #include "db/database.hpp"
 #include "web/common.hpp"
 #include "web/format.hpp"
@@ -263,6 +264,10 @@ http::Response message_page(const http::Request& req, int status, std::string_vi
 
 http::Response bad_text_page(const http::Request& req) { return message_page(req, 400, "bad_text_message"); }
 
-http::Response unavailable_page(const http::Request& req) { return message_page(req, 503, "unavailable_message"); }
+http::Response unavailable_page(const http::Request& req, std::string_view code) {
+  // A write that was not confirmed is not "the catalogue cannot load": the shopper must hear that their
+  // change may be missing.
+  return message_page(req, 503, code == NotConfirmed::kCode ? "not_confirmed_message" : "unavailable_message");
+}
 
 }  // namespace mc::web

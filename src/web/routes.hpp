@@ -208,8 +208,9 @@ class Assets {
 
 // The HTML 404 page, for the middleware's not-found answer outside /api/ (no database round trip).
 http::Response not_found_page(Views& views, const http::Request& req);
-// The store's "temporarily unavailable" page (503), for a dependency outage outside /api/.
-http::Response unavailable_page(const http::Request& req);
+// The store's "temporarily unavailable" page (503), for a dependency outage outside /api/; `code` is the
+// outage's own (core/errors.hpp: empty, or e.g. not_confirmed), which chooses the message.
+http::Response unavailable_page(const http::Request& req, std::string_view code);
 // 400: the address or the form holds text that is not UTF-8 (the middleware's bad_text_html).
 http::Response bad_text_page(const http::Request& req);
 

@@ -42,6 +42,14 @@ class Middleware : public ::testing::Test {
       throw Unavailable("postgres: timeout");
       co_return Response::text(200, "unreachable");
     });
+    router->add(Method::kPost, "/api/v1/cart/items", [](Request&) -> Task<Response> {
+      throw NotConfirmed("redis: WAIT 1 300: 0 replicas acknowledged");
+      co_return Response::text(200, "unreachable");
+    });
+    router->add(Method::kPost, "/cart/add", [](Request&) -> Task<Response> {
+      throw NotConfirmed("redis: WAIT 1 300: 0 replicas acknowledged");
+      co_return Response::text(200, "unreachable");
+    });
     router->add(Method::kGet, "/own-headers", [](Request&) -> Task<Response> {
       auto r = Response::html(200, "<p>hi</p>");
       r.set("Content-Security-Policy", "default-src 'none'");
@@ -54,7 +62,9 @@ class Middleware : public ::testing::Test {
         router,
         {"i-1", "b",
          [](const Request& req) { return Response::html(404, "<h1>nothing at " + std::string(req.path()) + "</h1>"); },
-         [](const Request&) { return Response::html(503, "<h1>back soon</h1>"); },
+         [](const Request&, std::string_view code) {
+           return Response::html(503, "<h1>back soon</h1>" + std::string(code));
+         },
          [](const Request&) { return Response::html(400, "<h1>not text</h1>"); }});
   }
 
@@ -233,8 +243,26 @@ TEST_F(Middleware, AnOutageIsTheStoresPageOutsideTheApi) {
   auto r = get("/cart");
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(r.get("Retry-After"), "1");
-  EXPECT_EQ(r.body, "<h1>back soon</h1>");
+  EXPECT_EQ(r.body, "<h1>back soon</h1>") << "the general outage has no code";
   EXPECT_EQ(r.body.find("postgres"), std::string::npos);
+}
+
+TEST_F(Middleware, AWriteThatWasNotConfirmedIsA503WithItsOwnCode) {
+  auto req = request(Method::kPost, "/api/v1/cart/items");
+  auto r = call(handler_, req);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.get("Retry-After"), "1");
+  auto body = boost::json::parse(r.body).as_object();
+  EXPECT_EQ(body.at("error").at("code").as_string(), "not_confirmed");
+  EXPECT_EQ(body.at("error").at("message").as_string(), "Your change may not have been saved; please try again.");
+  EXPECT_EQ(r.body.find("WAIT"), std::string::npos) << "nothing internal reaches the client";
+  expect_standard_headers(r);
+
+  auto page_req = request(Method::kPost, "/cart/add");
+  auto page = call(handler_, page_req);
+  EXPECT_EQ(page.status, 503);
+  EXPECT_EQ(page.get("Retry-After"), "1");
+  EXPECT_EQ(page.body, "<h1>back soon</h1>not_confirmed") << "the page is told which outage it is";
 }
 
 }  // namespace
