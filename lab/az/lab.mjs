@@ -211,8 +211,10 @@ class FaultRun {
     const tWhole = Date.now();
     fr.wholeS = seconds(tWhole - tSent);
     await poller.stop();
-    info(`${fault.title}: load stopped ${seconds(tStopped - tSent)} s after the fault; ` +
-      (fr.notWhole ? `NOT whole: ${fr.notWhole}` : `whole ${fr.wholeS} s after it (${fr.after.summary})`));
+    fr.wholeAgainS = wholeAgain(poller.snapshots, tSent);
+    info(`${fault.title}: load stopped ${seconds(tStopped - tSent)} s after the fault; ` + (fr.notWhole
+      ? `NOT whole: ${fr.notWhole}`
+      : `whole again ${fr.wholeAgainS} s after it (status once a second): ${fr.after.summary}`));
 
     recorder.phase = `check:${fault.name}`;
     const checks = await mapLimit(this.shoppers, kCheckConcurrency, (s) => s.check());
@@ -253,7 +255,6 @@ class FaultRun {
     }));
     fr.events = regionEvents(region, tLoad, tWhole, tSent);
     fr.instances = replacements(fr.events);
-    fr.wholeAgainS = wholeAgain(poller.snapshots, tSent);
     fr.pgChange = primaryChange(poller.snapshots, 'pg', was.pg, tSent);
     fr.redisChange = primaryChange(poller.snapshots, 'redis', was.redis, tSent);
     fr.timing = { leadS: options.leadSeconds, windowS: options.windowSeconds, stoppedS: seconds(tStopped - tSent) };

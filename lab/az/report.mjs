@@ -158,7 +158,7 @@ function faultSection(f) {
       out.push(`- ${signed(x.s)} s ${x.kind}: ${x.request} → ${x.answer} (${x.instance ?? 'no instance'}, ${x.ms} ms)`);
     }
   }
-  const events = f.events.filter((e) => !/^launched .* \(ready in/.test(e.text) || e.s >= 0);
+  const { events } = f;
   if (events.length > 0) {
     out.push('', 'What the region said (s after the fault):', '');
     for (const e of events.slice(0, 24)) out.push(`- ${signed(e.s)} s ${e.text}`);
