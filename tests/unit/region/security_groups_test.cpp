@@ -88,7 +88,7 @@ TEST(SecurityGroups, InstancesReachTheDataTierButNotEachOther) {
   EXPECT_TRUE(allows(g, kAppA, kPrimary, 5432));
   EXPECT_TRUE(allows(g, kAppA, kReplica, 5432));
   EXPECT_TRUE(allows(g, kAppA, kRedis, 6379));
-  EXPECT_FALSE(allows(g, kAppA, kRedis, 26379)) << "Sentinel is the cache's and the operators'";
+  EXPECT_TRUE(allows(g, kAppA, kRedis, 26379)) << "the instances ask the Sentinels where the Redis primary is";
   EXPECT_FALSE(allows(g, kAppA, kAppB, 8081)) << "instances talk through the data tier, not to each other";
   EXPECT_FALSE(allows(g, kAppA, kOps, 8081));
 }
@@ -356,9 +356,9 @@ TEST(SgCheck, OneProbePerSourceDestinationAndPortNeverAHostToItself) {
   for (const auto& p : probes) EXPECT_FALSE(p.observed.has_value());
   std::size_t open = 0;
   for (const auto& p : probes) open += p.expected ? 1 : 0;
-  // internet: lb. ops: all 7. lb: i-a1, i-b1 (and itself not). i-a1: lb, primary, replica, redis 6379.
-  // primary: lb, replica. redis: lb, redis-itself skipped.
-  EXPECT_EQ(open, 1U + 7U + 2U + 4U + 2U + 1U);
+  // internet: lb. ops: all 7. lb: i-a1, i-b1 (and itself not). i-a1: lb, primary, replica, redis 6379 and
+  // Sentinel's 26379. primary: lb, replica. redis: lb, redis-itself skipped.
+  EXPECT_EQ(open, 1U + 7U + 2U + 5U + 2U + 1U);
   EXPECT_EQ(probes.front().from, "internet");
   EXPECT_EQ(probes.front().to, "lb");
   EXPECT_EQ(probes.front().port, 8080);
