@@ -1,5 +1,6 @@
 // The labs' command line: the flags every lab has (-h/--help, --quick, --assert, --only, --out, --state,
-// --program) and a lab's own whole-number flags, given as a table. Bad input is a UsageError (exit 2).
+// --program) and a lab's own whole-number flags and word choices, given as tables. Bad input is a UsageError
+// (exit 2).
 
 import path from 'node:path';
 
@@ -35,13 +36,15 @@ ${exit2}, 130 interrupted.`;
 // Parses argv (without node and the script) for lab/NAME; `root` is the repository root. The lab's table:
 //   counts  {'--flag': {key, limits: {min, max, normal, quick}}}: whole numbers within min…max; when not
 //           given, `quick` under --quick, else `normal`
+//   choices optional {'--flag': {key, names, normal}}: one of the words `names`, `normal` when not given
 //   only    {names, noun}: what --only chooses from (in their order) and what one of them is called
-// Returns {help, quick, assert, only: the chosen names in their order (all when --only is not given), out
-// (default lab/results/NAME), state (null when not given), program (default build/release/myclothes), and
-// every count by its key}.
-export function parseFlags(argv, root, { name, counts, only }) {
+// Returns {help, quick, assert, only: the chosen names in their order (all when --only is not given), onlyGiven
+// (whether --only was given), out (default lab/results/NAME), state (null when not given), program (default
+// build/release/myclothes), and every count and choice by its key}.
+export function parseFlags(argv, root, { name, counts, choices = {}, only }) {
   const given = { only: [] };
-  const takesValue = (arg) => arg === '--only' || kPathFlags.includes(arg) || Object.hasOwn(counts, arg);
+  const takesValue = (arg) => arg === '--only' || kPathFlags.includes(arg) || Object.hasOwn(counts, arg) ||
+    Object.hasOwn(choices, arg);
   const args = [...argv];
   while (args.length > 0) {
     let arg = args.shift();
@@ -83,7 +86,14 @@ export function parseFlags(argv, root, { name, counts, only }) {
         break;
       default:
         if (!takesValue(arg)) throw new UsageError(`unknown option ${arg} (see --help)`);
-        given[counts[arg].key] = parseCount(arg, value, counts[arg].limits);
+        if (Object.hasOwn(choices, arg)) {
+          if (!choices[arg].names.includes(value)) {
+            throw new UsageError(`${arg} takes one of ${choices[arg].names.join(', ')}, got "${value}"`);
+          }
+          given[choices[arg].key] = value;
+        } else {
+          given[counts[arg].key] = parseCount(arg, value, counts[arg].limits);
+        }
     }
   }
   const quick = given.quick === true;
@@ -92,6 +102,7 @@ export function parseFlags(argv, root, { name, counts, only }) {
     quick,
     assert: given.assert === true,
     only: only.names.filter((n) => given.only.length === 0 || given.only.includes(n)),
+    onlyGiven: given.only.length > 0,
     out: given.out ?? path.join(root, 'lab', 'results', name),
     state: given.state ?? null,
     program: given.program ?? path.join(root, 'build', 'release', 'myclothes'),
@@ -99,5 +110,6 @@ export function parseFlags(argv, root, { name, counts, only }) {
   for (const { key, limits } of Object.values(counts)) {
     result[key] = given[key] ?? (quick ? limits.quick : limits.normal);
   }
+  for (const { key, normal } of Object.values(choices)) result[key] = given[key] ?? normal;
   return result;
 }

@@ -119,6 +119,7 @@ export class Region {
     this.lb = null;
     this.tail = [];  // the last lines the region printed, for error messages
     this.output = '';  // everything it printed (the region tests match on it)
+    this.lines = [];  // every line it printed, with when it arrived: {t (ms since the epoch), line}
     this.stopping = null;
   }
 
@@ -167,6 +168,7 @@ export class Region {
         const lines = pending.split('\n');
         pending = lines.pop();
         for (const line of lines) {
+          this.lines.push({ t: Date.now(), line });
           this.tail.push(line);
           if (this.tail.length > 30) this.tail.shift();
           const m = kReadyLine.exec(line);
@@ -204,10 +206,37 @@ export class Region {
     }
   }
 
-  async kill(id) {
-    const r = await this.verb('kill', id);
-    if (r.code !== 0) throw new Error(`region kill ${id} failed (${r.code}): ${(r.stderr || r.stdout).trim()}`);
+  // A verb that changes the region (kill ID, fail-az AZ, restore-az AZ, scale N): resolves what it printed once
+  // it happened; throws when it failed.
+  async act(...args) {
+    const r = await this.verb(...args);
+    if (r.code !== 0) throw new Error(`region ${args.join(' ')} failed (${r.code}): ${(r.stderr || r.stdout).trim()}`);
     return r.stdout.trim();
+  }
+
+  async kill(id) {
+    return await this.act('kill', id);
+  }
+
+  // Polls the status until the region is whole (see `missingParts`); resolves {ms, status}. Throws after
+  // `timeoutMs`, naming what was still missing.
+  async waitWhole({ timeoutMs = 90_000, pollMs = 250 } = {}) {
+    const t0 = Date.now();
+    for (;;) {
+      let st = null;
+      let missing;
+      try {
+        st = await this.status();
+        missing = missingParts(st);
+      } catch (err) {
+        missing = [err.message];
+      }
+      if (missing.length === 0) return { ms: Date.now() - t0, status: st };
+      if (Date.now() - t0 > timeoutMs) {
+        throw new Error(`the region was not whole ${Math.round(timeoutMs / 1000)} s later: ${missing.join('; ')}`);
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
   }
 
   // Polls the status until `victim` is out of service and the desired number of instances is in service
@@ -266,6 +295,36 @@ export class Region {
     clearTimeout(timer);
     return ok;
   }
+}
+
+// What keeps a region (its `status --json`) from being whole: every desired instance in service and up in the
+// load balancer, a PostgreSQL primary that is up (with the replicated tier: the one pg_auto_failover's monitor
+// names) and a Redis primary (replicated: the one a majority of the Sentinels names). [] when whole.
+export function missingParts(st) {
+  const missing = [];
+  const serving = st.instances.filter((i) => i.state === 'in-service' && (i.lb === undefined || i.lb.startsWith('UP')));
+  if (serving.length < st.desired) {
+    missing.push(`${serving.length} of ${st.desired} instances in service and up in the load balancer` +
+      ` (${st.instances.map((i) => `${i.id} ${i.state}/${i.lb ?? '?'}`).join(', ') || 'none'})`);
+  }
+  const primary = (st.db ?? []).find((d) => d.role === 'primary' && d.up !== false);
+  if (st.data_tier === 'replicated') {
+    if (!st.ha_manager?.primary || !primary) {
+      missing.push(`no PostgreSQL primary (pg_auto_failover's monitor names ${st.ha_manager?.primary ?? 'none'}` +
+        `${st.ha_manager && st.ha_manager.up === false ? ' and does not answer' : ''})`);
+    }
+    if (!st.redis_primary) missing.push('no Redis primary (no majority of the Sentinels names one that answers)');
+  } else {
+    if (!primary) missing.push('the PostgreSQL primary is not up');
+    if (!(st.redis ?? []).some((r) => r.up !== false)) missing.push('Redis is not up');
+  }
+  return missing;
+}
+
+// The flags `program region up` knows (from its --help).
+export async function regionUpFlags(program, cwd) {
+  const r = await runVerb(program, ['region', 'up', '--help'], { cwd, timeoutMs: 15_000 });
+  return new Set([...`${r.stdout}\n${r.stderr}`.matchAll(/(?:^|[\s,])(--[a-z][a-z-]*)/g)].map((m) => m[1]));
 }
 
 // The instance logs a person should read when something went wrong.

@@ -103,17 +103,20 @@ export class Shopper {
     }
   }
 
-  // One request; resolves an answer, never rejects: {method, path, status, json, text, instance, az,
+  // One request; resolves an answer, never rejects: {method, path, kind, status, json, text, instance, az,
   // head, cookie, setCookies, headers, error, failed, t0, t1, ms}. `head` is the bytes of the request line and
   // headers, `cookie` the bytes of the Cookie header's value, `headers` the response's headers (lower-case
   // names), `ms` the time from sending to the end of the answer in milliseconds (sub-millisecond).
-  request(method, path, body) {
+  // `options`: `headers` added to the request's own (e.g. Idempotency-Key), `kind` a label the answer carries
+  // to the traffic's record() (what the request was for).
+  request(method, path, body, { headers: extra = {}, kind = null } = {}) {
     const bodyText = body === undefined ? null : JSON.stringify(body);
     const headers = {
       Host: this.lb.host,
       'User-Agent': 'myclothes-lab/1',
       Accept: 'application/json',
       Connection: 'keep-alive',
+      ...extra,
     };
     const cookie = this.cookieHeader();
     if (cookie !== '') headers.Cookie = cookie;
@@ -124,7 +127,7 @@ export class Shopper {
     const head = Buffer.byteLength(`${method} ${path} HTTP/1.1\r\n` +
       Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') + '\r\n');
     const answer = {
-      method, path, status: 0, json: null, text: '', instance: null, az: null, head,
+      method, path, kind, status: 0, json: null, text: '', instance: null, az: null, head,
       cookie: Buffer.byteLength(cookie), setCookies: [], headers: {}, error: null, failed: false, t0: Date.now(),
       t1: 0, ms: 0,
     };
@@ -195,9 +198,9 @@ export class Shopper {
     return true;
   }
 
-  // Adds one unit of `sku`; on 200 the line counts as acknowledged. Resolves the answer.
-  async add(sku) {
-    const answer = await this.request('POST', '/api/v1/cart/items', { sku, qty: 1 });
+  // Adds one unit of `sku`; on 200 the line counts as acknowledged. Resolves the answer. `options` as request's.
+  async add(sku, options) {
+    const answer = await this.request('POST', '/api/v1/cart/items', { sku, qty: 1 }, options);
     if (answer.status === 200) this.acknowledged.set(sku, (this.acknowledged.get(sku) ?? 0) + 1);
     return answer;
   }

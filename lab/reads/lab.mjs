@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { info, root, runLab } from '../common/harness.mjs';
-import { allFree, freePort, instanceLogs, portIsFree, postgresPorts, runVerb } from '../common/region.mjs';
+import { allFree, freePort, instanceLogs, portIsFree, postgresPorts, regionUpFlags } from '../common/region.mjs';
 import { clientTable, counterLines, markdown, svg, textTable } from './report.mjs';
 import { HELP, parseOptions } from './options.mjs';
 import { difference, scrape, serverView } from './counters.mjs';
@@ -77,12 +77,6 @@ async function pickPorts(state) {
   return { ...ports, reused: false };
 }
 
-// The flags of `region up` this program knows (from its --help).
-async function regionFlags(program) {
-  const r = await runVerb(program, ['region', 'up', '--help'], { cwd: root, timeoutMs: 15_000 });
-  return new Set([...`${r.stdout}\n${r.stderr}`.matchAll(/(?:^|[\s,])(--[a-z][a-z-]*)/g)].map((m) => m[1]));
-}
-
 function regionArgs(config) {
   const args = ['--replicas', String(config.replicas)];
   if (!config.cache) args.push('--no-cache');
@@ -144,7 +138,7 @@ const planFingerprint = (plans) => crypto.createHash('sha256').update(JSON.strin
 
 // Why this program cannot run the configurations asked for (flags its `region up` lacks), or null.
 async function missingFlags(options) {
-  const known = await regionFlags(options.program);
+  const known = await regionUpFlags(options.program, root);
   const needed = [...new Set(options.configurations.flatMap((c) => regionArgs(c).filter((a) => a.startsWith('--'))))];
   const unknown = needed.filter((f) => !known.has(f));
   if (unknown.length === 0) return null;
