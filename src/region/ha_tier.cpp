@@ -41,10 +41,15 @@ std::string read_first_line(const std::string& path) {
 std::string pid_file(const HaTier::Node& n) {
   if (n.kind == "redis") return n.server.dir + "/redis.pid";
   if (n.kind == "sentinel") return n.server.dir + "/sentinel.pid";
-  return n.server.dir + "/node.pgid";  // a PostgreSQL node: pg_autoctl's process group, postgres inside it
+  if (n.kind == "replica") return n.server.dir + "/pgdata/postmaster.pid";  // a plain standby: its postmaster
+  return n.server.dir + "/node.pgid";  // a node of the formation: pg_autoctl's process group
 }
 
+// Whether a node is a process group (a node of the formation: pg_autoctl and the postgres it supervises).
+bool is_group(const HaTier::Node& n) { return n.kind == "monitor" || n.kind == "node"; }
+
 pid_t running_pid(const HaTier::Node& n) {
+  if (n.kind == "replica") return running_postmaster(n.server.dir + "/pgdata").value_or(-1);
   const auto text = read_first_line(pid_file(n));
   pid_t pid = -1;
   try {
@@ -97,6 +102,7 @@ HaTier::HaTier(const DataLayout& layout, EventLog& log) : log_(log) {
   for (const auto& s : layout.replicas) add(s, "replica");
   for (const auto& s : layout.redis_nodes) add(s, "redis");
   for (const auto& s : layout.sentinels) add(s, "sentinel");
+  replication_.emplace(fmt::format("{} dbname=myclothes", primary_conninfo()));
   monitor_conninfo_ = fmt::format(
       "host={} port={} dbname=pg_auto_failover user=autoctl_node connect_timeout=1 application_name=myclothes-region "
       "options='-c statement_timeout=1000'",
@@ -149,7 +155,31 @@ std::string HaTier::sentinels() const {
 void HaTier::look_all() {
   look_processes(Clock::now());
   look_monitor();
+  look_replicas();
   look_redis();
+}
+
+// The read replicas are plain standbys (not nodes of the formation): the primary's pg_stat_replication says
+// whether each streams and how far behind it is.
+void HaTier::look_replicas() {
+  const auto rows = db_primary_.empty() ? std::nullopt : replication_->look();
+  for (auto& n : nodes_) {
+    if (n.kind != "replica") continue;
+    n.role = "replica";
+    n.lag_bytes.reset();
+    if (n.pid < 0) continue;
+    if (!rows) {
+      n.state = "unknown (no primary)";  // it still answers reads
+      continue;
+    }
+    n.state = "not streaming";
+    for (const auto& row : *rows) {
+      if (row.name != n.server.name) continue;
+      if (n.state == "streaming" && row.state != "streaming") continue;  // an old connection not gone yet
+      n.state = row.state;
+      n.lag_bytes = row.lag_bytes;
+    }
+  }
 }
 
 void HaTier::look_processes(Clock::time_point now) {
@@ -336,7 +366,7 @@ void HaTier::started(Clock::time_point now) {
 std::string HaTier::kill_node(Node& n, const std::string& what) {
   const pid_t pid = running_pid(n);
   if (pid < 0) return fmt::format("error: {} is not running (the region starts it again by itself)\n", n.server.name);
-  const bool group = n.kind != "redis" && n.kind != "sentinel";
+  const bool group = is_group(n);
   // A PostgreSQL node is pg_autoctl's process group and its postmaster, which runs in a session of its own
   // (postgres calls setsid), with the postmaster's children: all of them die, as on a crashed machine.
   std::vector<pid_t> others;

@@ -1,8 +1,8 @@
 #pragma once
 
 // The replicated data tier as the region watches it (--data-tier replicated, ADR 16): pg_auto_failover's
-// monitor, the HA pair db-a/db-b (a primary and its synchronous standby), the read replicas (nodes of the
-// same formation that never become primary), three Redis nodes and three Sentinels — each a process (group)
+// monitor, the HA pair db-a/db-b (a primary and its synchronous standby), the read replicas (plain hot
+// standbys of whichever of the pair is primary), three Redis nodes and three Sentinels — each a process (group)
 // that deploy/local/services started. About once a second it asks the monitor who is what, each Redis node
 // its ROLE and each Sentinel which primary it names, and notices a process that died; the region's faults
 // (`kill db-primary`, `kill redis-primary`, `kill NAME`) are SIGKILLs of a whole node, like a crashed machine.
@@ -20,6 +20,7 @@
 #include "db/blocking.hpp"
 #include "region/events.hpp"
 #include "region/layout.hpp"
+#include "region/replicas.hpp"
 
 namespace mc::region {
 
@@ -96,6 +97,7 @@ class HaTier {
   void look_all();
   void look_processes(Clock::time_point now);
   void look_monitor();
+  void look_replicas();
   void look_redis();
   Node* find(const std::string& name);
   std::string kill_node(Node& n, const std::string& what);
@@ -103,6 +105,7 @@ class HaTier {
   EventLog& log_;
   std::vector<Node> nodes_;
   std::optional<db::BlockingConnection> monitor_conn_;
+  std::optional<ReplicationMonitor> replication_;  // the primary's pg_stat_replication (the read replicas)
   std::string monitor_conninfo_;
   bool monitor_answers_ = false;
   bool monitor_seen_ = false;

@@ -6,7 +6,7 @@
 //
 // The single tier: `primary`, `replica` lines and one `redis`. The replicated tier (--data-tier replicated):
 // `monitor` (pg_auto_failover's), `node` (the HA pair db-a, db-b: either may be the primary), `replica`
-// (read replicas, nodes of the formation that never become primary), three `redis` and three `sentinel`.
+// (read replicas: plain hot standbys of whichever of the pair is primary), three `redis` and three `sentinel`.
 
 #include <string>
 #include <string_view>

@@ -96,6 +96,11 @@ const server = (name) => layout.get(name);
 function sqlPrimary(statement) {
   return run(psqlBin, [env.MYCLOTHES_DB_PRIMARY, '-XAtqc', statement], { timeout: 8000 });
 }
+function sqlReplica(statement) {
+  const r = server('replica-1');
+  return run(psqlBin, [`host=127.0.0.1 port=${r.port} dbname=myclothes user=myclothes connect_timeout=2`, '-XAtqc',
+    statement], { timeout: 8000 });
+}
 function sqlMonitor(statement) {
   const m = server('db-monitor');
   return run(psqlBin, ['-h', m.dir, '-p', String(m.port), '-U', 'autoctl_node', '-d', 'pg_auto_failover', '-XAtqc',
@@ -155,7 +160,9 @@ test('layout and env describe the replicated tier', () => {
   assert.equal(env.MYCLOTHES_REDIS_MASTER_NAME, 'myclothes');
   assert.equal(nodeState('db-a'), 'primary/primary');
   assert.equal(nodeState('db-b'), 'secondary/secondary');
-  assert.equal(nodeState('replica-1'), 'secondary/secondary');
+  assert.equal(nodeState('replica-1'), '', 'the read replica is a plain standby, not a node of the formation');
+  const streaming = sqlPrimary("select state from pg_stat_replication where application_name = 'replica-1'");
+  assert.equal(streaming.out, 'streaming', 'replica-1 streams from the primary');
 });
 
 let oldPrimary = null;
@@ -171,17 +178,25 @@ test('a SIGKILLed primary node: writes go to db-b within 30 s, and the last comm
   const t0 = Date.now();
   process.kill(-pgid, 'SIGKILL');
   let attempts = 0;
+  const readFailures = [];
   const { ms, value } = await waitFor('a write through the multi-host conninfo', () => {
     attempts++;
+    // Browsing goes on meanwhile: the read replica answers throughout the failover.
+    const read = sqlReplica(`select count(*) from services_ha where id = ${id}`);
+    if (read.out !== '1') readFailures.push(`${Date.now() - t0} ms: ${read.out || read.err}`);
     const r = sqlPrimary("insert into services_ha (note) values ('after the crash') returning inet_server_port()");
     return r.ok ? Number(r.out) : null;
   }, 30_000, 250);
+  assert.deepEqual(readFailures, [], 'the read replica answered every read during the failover');
   timing(`PostgreSQL failover (SIGKILL of ${oldPrimary}'s process group -> first write accepted, ${attempts} tries)`,
     Date.now() - t0);
   assert.ok(ms <= 30_000);
   assert.equal(value, server('db-b').port, 'the new primary is db-b');
   const seen = sqlPrimary(`select note || '|' || inet_server_port() from services_ha where id = ${id}`);
   assert.equal(seen.out, `before the crash|${server('db-b').port}`, 'the commit acknowledged before the crash');
+  const { ms: followed } = await waitFor('the read replica following the new primary', () =>
+    sqlReplica("select count(*) from services_ha where note = 'after the crash'").out === '1' || null, 15_000, 250);
+  timing('the read replica has the new primary\'s first write', followed);
 });
 
 test('start brings the crashed node back as a secondary (pg_rewind), without waiting for the others', { timeout: 240_000 },
