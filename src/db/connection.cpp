@@ -114,8 +114,15 @@ void Connection::start() {
 void Connection::start_attempt() {
   const HostTarget& target = plan_.hosts[next_host_++];
   const std::uint64_t attempt = ++attempt_;
-  std::vector<const char*> keys{"client_encoding", "dbname"};
-  std::vector<const char*> values{"UTF8", conninfo_.c_str()};
+  // A server cut off mid-connection (a zone partition: no RST ever comes) is given up within the connect
+  // timeout: data it does not acknowledge (tcp_user_timeout) or silence on an idle connection (keepalives)
+  // breaks the connection, so its queries go elsewhere instead of waiting for their own deadline. Before the
+  // conninfo: its own settings win.
+  const auto user_timeout = std::to_string(std::max<long long>(1, settings_.timeout_per_host.count()));
+  std::vector<const char*> keys{
+      "keepalives",      "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+      "client_encoding", "dbname"};
+  std::vector<const char*> values{"1", "2", "1", "2", user_timeout.c_str(), "UTF8", conninfo_.c_str()};
   const auto add = [&](const char* key, const std::string& value) {
     if (value.empty()) return;
     keys.push_back(key);
