@@ -105,7 +105,8 @@ HaTier::HaTier(const DataLayout& layout, EventLog& log) : log_(log) {
   replication_.emplace(fmt::format("{} dbname=myclothes", primary_conninfo()));
   monitor_conninfo_ = fmt::format(
       "host={} port={} dbname=pg_auto_failover user=autoctl_node connect_timeout=1 application_name=myclothes-region "
-      "options='-c statement_timeout=1000'",
+      "options='-c statement_timeout=1000' tcp_user_timeout=1000 keepalives=1 keepalives_idle=1 keepalives_interval=1 "
+      "keepalives_count=1",
       layout.monitor.host, layout.monitor.port);
 }
 
