@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <limits>
+#include <map>
 #include <set>
 
 #include "cart/cart.hpp"
@@ -178,6 +179,10 @@ Task<Expected<Placed, Error>> OrderService::checkout(session::Session& s, std::i
   }
   auto placed = co_await order(s.user_id, placement.order_id, kOnThePrimary);
   if (!placed) throw std::runtime_error("place_order: the order is not there");
+  // The order that exists took this very cart, which is still here: the first attempt's clear did not happen
+  // (the session store failed over, or did not confirm it, after the order was made). The retry finishes the
+  // first attempt's work; otherwise the shopper's next checkout would order these lines again.
+  if (!created && placement.same_cart) co_await sessions_.clear_cart(s);
   co_return Placed{std::move(*placed), created, placement.written};
 }
 

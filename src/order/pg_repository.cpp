@@ -92,6 +92,7 @@ class PgOrderRepository final : public OrderRepository {
 
   Task<Placement> place_order(std::int64_t user_id, std::string key, std::int64_t address_id,
                               std::vector<session::CartLine> lines, std::string cart_version) override {
+    const std::string version = cart_version;
     db::Param cart = cart_version.empty() ? db::Param() : db::Param(std::move(cart_version));
     auto params = db::make_params(std::to_string(user_id), std::move(key), std::to_string(address_id),
                                   plain_array(lines, [](const session::CartLine& l) { return l.sku; }),
@@ -106,9 +107,15 @@ class PgOrderRepository final : public OrderRepository {
         // After the commit: every read that must see the order (stock, the shopper's orders) waits for it.
         out.written = co_await db_.primary_lsn();
         break;
-      case Placement::Outcome::kExisting:
+      case Placement::Outcome::kExisting: {
         out.order_id = r.int64(0, 1);
+        if (!version.empty()) {
+          auto took = db::make_params(std::to_string(out.order_id), version);
+          auto t = co_await db_.query(db::Role::kPrimary, sql::kOrderTookCart, std::move(took));
+          out.same_cart = t.rows() > 0 && t.boolean(0, 0);
+        }
         break;
+      }
       case Placement::Outcome::kInsufficientStock:
         out.sku = r.text(0, 2);
         out.available = static_cast<int>(r.int64(0, 3));

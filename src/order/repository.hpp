@@ -41,6 +41,7 @@ struct Placement {
   std::string sku;            // kInsufficientStock: the first line (in SKU order) that cannot be filled
   int available = 0;          // kInsufficientStock: how many of it there are
   db::Lsn written = 0;        // kCreated: a WAL position at or after the order's commit
+  bool same_cart = false;     // kExisting: that order was made from this very cart version
 };
 
 // Where addresses and orders live. Writes go to the primary; the reads take `after`, a WAL position the

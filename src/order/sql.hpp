@@ -44,6 +44,10 @@ inline constexpr db::Statement kPlaceOrder{"order_place", R"(
 SELECT outcome, order_id, short_sku, available
 FROM place_order($1::bigint, $2, $3::bigint, $4::text[], $5::integer[], $6))"};
 
+// $1 order, $2 a cart version: whether the order was made from that very cart.
+inline constexpr db::Statement kOrderTookCart{"order_took_cart", R"(
+SELECT coalesce(cart_version = $2, false) FROM orders WHERE id = $1::bigint)"};
+
 inline constexpr db::Statement kOrderByKey{"order_by_key", R"(
 SELECT id FROM orders WHERE user_id = $1::bigint AND idempotency_key = $2)"};
 

@@ -86,6 +86,9 @@ class OrderRepository final : public order::OrderRepository {
     if (id) {
       out.outcome = order::Placement::Outcome::kExisting;
       out.order_id = *id;
+      for (const auto& o : placed) {
+        if (o.id == *id) out.same_cart = !cart_version.empty() && o.cart_version == cart_version;
+      }
       co_return out;
     }
     const auto* address = find_address(user_id, address_id);

@@ -148,6 +148,20 @@ TEST_F(OrderServiceTest, ARetriedCheckoutAnswersWithTheSameOrder) {
   EXPECT_EQ(repo_.placed.size(), 1u);
 }
 
+TEST_F(OrderServiceTest, ARetryFinishesTheFirstAttemptsClearWhenTheCartIsTheOneOrdered) {
+  // The first attempt made the order, then its clear of the cart was lost (the session store failed over).
+  run(sessions_->set(shopper_, "P42-BLACK-M", 1));
+  const auto version = run(sessions_->snapshot(shopper_)).version;
+  ASSERT_FALSE(version.empty());
+  repo_.placed.push_back(
+      {.id = 1, .user_id = kUser, .key = "key-1", .lines = cart(), .total = 129000, .cart_version = version});
+  auto retry = run(orders_.checkout(shopper_, address_, "key-1"));
+  ASSERT_TRUE(retry) << retry.error().message;
+  EXPECT_FALSE(retry->created);
+  EXPECT_TRUE(cart().empty()) << "the cart that made the order goes, or the next checkout orders it again";
+  EXPECT_EQ(repo_.placed.size(), 1u);
+}
+
 TEST_F(OrderServiceTest, AnOrderThatCannotBeFilledNamesTheLineAndChangesNothing) {
   run(sessions_->set(shopper_, "P42-BLACK-M", 5));
   ASSERT_TRUE(run(catalog_.product(42)).found);
