@@ -24,6 +24,7 @@ test('security groups: sg-ops, self-references and Sentinel become nothing on AW
   const summary = dropped.map((d) => `${d.to} <- ${d.from}:${d.ports.join(',')}`).sort();
   assert.deepEqual(summary, [
     'sg-app <- sg-ops:8081',
+    'sg-cache <- sg-app:26379',
     'sg-cache <- sg-cache:6379,26379',
     'sg-cache <- sg-ops:6379,26379',
     'sg-db <- sg-db:5432',
