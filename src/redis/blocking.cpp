@@ -4,36 +4,9 @@
 
 #include <memory>
 
+#include "redis/hiredis_reply.hpp"
+
 namespace mc::redis {
-namespace {
-
-Reply convert(const redisReply* r) {
-  Reply out;
-  switch (r->type) {
-    case REDIS_REPLY_STRING:
-    case REDIS_REPLY_STATUS:
-    case REDIS_REPLY_ERROR:
-      out.type = r->type == REDIS_REPLY_STRING   ? Reply::Type::kString
-                 : r->type == REDIS_REPLY_STATUS ? Reply::Type::kStatus
-                                                 : Reply::Type::kError;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_INTEGER:
-      out.type = Reply::Type::kInteger;
-      out.integer = r->integer;
-      break;
-    case REDIS_REPLY_ARRAY:
-      out.type = Reply::Type::kArray;
-      out.elements.reserve(r->elements);
-      for (std::size_t i = 0; i < r->elements; ++i) out.elements.push_back(convert(r->element[i]));
-      break;
-    default:
-      out.type = Reply::Type::kNil;
-  }
-  return out;
-}
-
-}  // namespace
 
 Expected<Reply, std::string> blocking_command(const std::string& host, int port, const std::vector<std::string>& args,
                                               std::chrono::milliseconds timeout) {
@@ -53,7 +26,7 @@ Expected<Reply, std::string> blocking_command(const std::string& host, int port,
       static_cast<redisReply*>(redisCommandArgv(c.get(), static_cast<int>(argv.size()), argv.data(), lengths.data())),
       freeReplyObject);
   if (!reply) return Unexpected(std::string(c->err != 0 ? c->errstr : "no reply"));
-  return convert(reply.get());
+  return from_hiredis(reply.get());
 }
 
 }  // namespace mc::redis

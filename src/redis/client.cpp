@@ -17,6 +17,7 @@
 // after the socket has been drained (FIONREAD) and a write is attempted before waiting for writability.
 // Everything runs on the one thread that runs the io_context: no locks.
 #include "redis/client.hpp"
+#include "redis/hiredis_reply.hpp"
 
 #include <fmt/format.h>
 #include <hiredis/async.h>
@@ -47,29 +48,8 @@
 #include "core/metrics.hpp"
 
 namespace mc::redis {
-namespace {
 
-namespace net = boost::asio;
-using Result = Expected<Reply, CommandError>;
-using Handler = net::any_completion_handler<void(Result)>;
-using AckResult = Expected<Acknowledged, CommandError>;
-using AckHandler = net::any_completion_handler<void(AckResult)>;
-using tcp = net::ip::tcp;
-constexpr auto kTuple = net::as_tuple(net::use_awaitable);
-
-constexpr int kMaxIoRounds = 32;  // reads or writes in one go before letting other handlers run
-constexpr std::size_t kMaxPending = 10'000;
-constexpr std::chrono::milliseconds kMinBackoff{50};
-constexpr std::chrono::milliseconds kMaxBackoff{2000};
-constexpr std::size_t kMaxSentinelReply = 4096;  // an address is a few dozen bytes
-
-// Error replies that say this server is no longer the primary to write to: a demoted primary (READONLY)
-// or one cut off from its replicas under min-replicas-to-write (NOREPLICAS).
-bool not_the_primary(std::string_view error) {
-  return error.starts_with("READONLY") || error.starts_with("NOREPLICAS");
-}
-
-Reply convert(const redisReply* r) {
+Reply from_hiredis(const redisReply* r) {
   Reply out;
   switch (r->type) {
     case REDIS_REPLY_STRING:
@@ -91,12 +71,34 @@ Reply convert(const redisReply* r) {
     case REDIS_REPLY_ARRAY:
       out.type = Reply::Type::kArray;
       out.elements.reserve(r->elements);
-      for (std::size_t i = 0; i < r->elements; ++i) out.elements.push_back(convert(r->element[i]));
+      for (std::size_t i = 0; i < r->elements; ++i) out.elements.push_back(from_hiredis(r->element[i]));
       break;
     default:
       out.type = Reply::Type::kNil;
   }
   return out;
+}
+
+namespace {
+
+namespace net = boost::asio;
+using Result = Expected<Reply, CommandError>;
+using Handler = net::any_completion_handler<void(Result)>;
+using AckResult = Expected<Acknowledged, CommandError>;
+using AckHandler = net::any_completion_handler<void(AckResult)>;
+using tcp = net::ip::tcp;
+constexpr auto kTuple = net::as_tuple(net::use_awaitable);
+
+constexpr int kMaxIoRounds = 32;  // reads or writes in one go before letting other handlers run
+constexpr std::size_t kMaxPending = 10'000;
+constexpr std::chrono::milliseconds kMinBackoff{50};
+constexpr std::chrono::milliseconds kMaxBackoff{2000};
+constexpr std::size_t kMaxSentinelReply = 4096;  // an address is a few dozen bytes
+
+// Error replies that say this server is no longer the primary to write to: a demoted primary (READONLY)
+// or one cut off from its replicas under min-replicas-to-write (NOREPLICAS).
+bool not_the_primary(std::string_view error) {
+  return error.starts_with("READONLY") || error.starts_with("NOREPLICAS");
 }
 
 struct ReaderDeleter {
@@ -211,6 +213,13 @@ class AsioClient final : public Client, public std::enable_shared_from_this<Asio
     };
     auto result = co_await net::async_initiate<decltype(net::use_awaitable), void(Result)>(std::move(initiate),
                                                                                            net::use_awaitable);
+    count(result);
+    co_return result;
+  }
+
+  // myclothes_redis_commands_total by outcome.
+  template <class R>
+  void count(const R& result) {
     if (result) {
       commands_ok_.inc();
     } else if (result.error().kind == CommandError::Kind::kTimeout) {
@@ -218,7 +227,6 @@ class AsioClient final : public Client, public std::enable_shared_from_this<Asio
     } else {
       commands_down_.inc();
     }
-    co_return result;
   }
 
   Task<AckResult> command_and_wait(std::vector<std::string> args, int replicas,
@@ -250,13 +258,7 @@ class AsioClient final : public Client, public std::enable_shared_from_this<Asio
     };
     auto result = co_await net::async_initiate<decltype(net::use_awaitable), void(AckResult)>(std::move(initiate),
                                                                                               net::use_awaitable);
-    if (result) {
-      commands_ok_.inc();
-    } else if (result.error().kind == CommandError::Kind::kTimeout) {
-      commands_timeout_.inc();
-    } else {
-      commands_down_.inc();
-    }
+    count(result);
     co_return result;
   }
 
@@ -308,7 +310,7 @@ class AsioClient final : public Client, public std::enable_shared_from_this<Asio
       slot->pending->finish(Unexpected(CommandError{CommandError::Kind::kDisconnected, "redis: connection lost"}));
       return;
     }
-    Reply converted = convert(static_cast<redisReply*>(reply));
+    Reply converted = from_hiredis(static_cast<redisReply*>(reply));
     if (auto self = slot->client.lock()) {
       --self->in_flight_;
       self->last_reply_ = std::chrono::steady_clock::now();
@@ -441,7 +443,7 @@ class AsioClient final : public Client, public std::enable_shared_from_this<Asio
       }
     }
     std::unique_ptr<redisReply, ReplyDeleter> reply(static_cast<redisReply*>(parsed));
-    const Reply r = convert(reply.get());
+    const Reply r = from_hiredis(reply.get());
     if (r.type == Reply::Type::kNil)
       co_return Unexpected(fmt::format("knows no primary named {}", config_.master_name));
     if (r.type == Reply::Type::kError) co_return Unexpected(r.str);
@@ -528,7 +530,7 @@ class AsioClient final : public Client, public std::enable_shared_from_this<Asio
   static void on_role(redisAsyncContext* ac, void* reply, void* /*privdata*/) {
     if (reply == nullptr) return;  // the connection is going away; its cleanup tries again
     auto* self = static_cast<AsioClient*>(ac->data);
-    const Reply role = convert(static_cast<redisReply*>(reply));
+    const Reply role = from_hiredis(static_cast<redisReply*>(reply));
     if (role.type == Reply::Type::kArray && !role.elements.empty() && role.elements[0].str == "master") {
       self->ready();
       return;

@@ -14,7 +14,6 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <hiredis/hiredis.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
@@ -37,6 +36,7 @@
 #include <vector>
 
 #include "integration/io_loop_test.hpp"
+#include "redis/blocking.hpp"
 #include "redis/client.hpp"
 
 namespace mc::redis::testing {
@@ -50,36 +50,20 @@ inline constexpr std::uint16_t kSpareSentinelPort = 27108;  // a test's own stan
 inline constexpr std::uint16_t kNobodyPort = 27109;         // nothing listens here
 inline constexpr std::string_view kMasterName = "myclothes";
 
-// A blocking hiredis connection for the fixture's own checks (never used by the code under test).
+// A blocking connection for the fixture's own checks (never used by the code under test): the region's
+// one-shot command (redis/blocking.hpp), one connection per command.
 class SyncRedis {
  public:
-  explicit SyncRedis(std::uint16_t port, std::chrono::milliseconds timeout = 500ms) {
-    const timeval tv{0, static_cast<suseconds_t>(std::chrono::microseconds(timeout).count())};
-    c_ = redisConnectWithTimeout("127.0.0.1", port, tv);
-    if (c_ != nullptr && c_->err == 0) redisSetTimeout(c_, tv);
-  }
-  ~SyncRedis() {
-    if (c_ != nullptr) redisFree(c_);
-  }
-  SyncRedis(const SyncRedis&) = delete;
-  SyncRedis& operator=(const SyncRedis&) = delete;
+  explicit SyncRedis(std::uint16_t port, std::chrono::milliseconds timeout = 500ms) : port_(port), timeout_(timeout) {}
 
-  bool ok() const { return c_ != nullptr && c_->err == 0; }
+  // Whether something answers PING on the port.
+  bool ok() const { return command({"PING"}).has_value(); }
 
   // The reply in the client's own form; nullopt when the server did not answer.
-  std::optional<Reply> command(const std::vector<std::string>& args) {
-    if (!ok()) return std::nullopt;
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lens;
-    for (const auto& a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    auto* r = static_cast<redisReply*>(redisCommandArgv(c_, static_cast<int>(argv.size()), argv.data(), lens.data()));
-    if (r == nullptr) return std::nullopt;
-    Reply out = convert(r);
-    freeReplyObject(r);
-    return out;
+  std::optional<Reply> command(const std::vector<std::string>& args) const {
+    auto r = blocking_command("127.0.0.1", port_, args, timeout_);
+    if (!r) return std::nullopt;
+    return std::move(*r);
   }
 
   // "field:value" of an INFO section.
@@ -94,36 +78,8 @@ class SyncRedis {
   }
 
  private:
-  static Reply convert(const redisReply* r) {
-    Reply out;
-    switch (r->type) {
-      case REDIS_REPLY_STRING:
-        out.type = Reply::Type::kString;
-        out.str.assign(r->str, r->len);
-        break;
-      case REDIS_REPLY_STATUS:
-        out.type = Reply::Type::kStatus;
-        out.str.assign(r->str, r->len);
-        break;
-      case REDIS_REPLY_ERROR:
-        out.type = Reply::Type::kError;
-        out.str.assign(r->str, r->len);
-        break;
-      case REDIS_REPLY_INTEGER:
-        out.type = Reply::Type::kInteger;
-        out.integer = r->integer;
-        break;
-      case REDIS_REPLY_ARRAY:
-        out.type = Reply::Type::kArray;
-        for (std::size_t i = 0; i < r->elements; ++i) out.elements.push_back(convert(r->element[i]));
-        break;
-      default:
-        break;
-    }
-    return out;
-  }
-
-  redisContext* c_ = nullptr;
+  std::uint16_t port_;
+  std::chrono::milliseconds timeout_;
 };
 
 class SentinelTest : public mc::testing::IoLoopTest {
