@@ -205,7 +205,11 @@ test('start brings the crashed node back as a secondary (pg_rewind), without wai
     const ms = servicesVerb('start');
     timing(`services start (${oldPrimary} rejoins)`, ms);
     assert.equal(nodeState(oldPrimary), 'secondary/secondary');
-    assert.equal(nodeState('db-b'), 'primary/primary');
+    // The monitor moves the primary from wait_primary (writes alone) back to primary (synchronous again) once
+    // it has seen the returned standby catch up: a moment after that standby reports secondary.
+    const { ms: sync } = await waitFor('db-b synchronous again (primary/primary)',
+      () => nodeState('db-b') === 'primary/primary' || null, 15_000, 200);
+    timing('db-b back to primary/primary after the rejoin', sync);
     const r = sqlPrimary("insert into services_ha (note) values ('after the rejoin') returning inet_server_port()");
     assert.equal(Number(r.out), server('db-b').port);
   });
