@@ -16,7 +16,7 @@ function(myclothes_module name)
 endfunction()
 
 # myclothes_tests(LEVEL): one test program per folder tests/LEVEL/MODULE, linked to mc_MODULE.
-# File names say what a test needs (*_test.cpp nothing, *_pgtest.cpp PostgreSQL, *_redistest.cpp Redis);
+# File names say what a test needs (*_test.cpp nothing, *_pgtest.cpp PostgreSQL, *_redistest.cpp Redis, *_ddbtest.cpp DynamoDB Local);
 # the CTest labels follow from them, so `ctest -L unit` runs without services.
 function(myclothes_tests level)
   file(GLOB module_dirs LIST_DIRECTORIES true ${CMAKE_SOURCE_DIR}/tests/${level}/*)
@@ -35,6 +35,8 @@ function(myclothes_tests level)
         list(APPEND labels pg)
       elseif(src MATCHES "_redistest\\.cpp$")
         list(APPEND labels redis)
+      elseif(src MATCHES "_ddbtest\\.cpp$")
+        list(APPEND labels dynamodb)
       endif()
     endforeach()
     list(REMOVE_DUPLICATES labels)
