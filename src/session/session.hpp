@@ -18,6 +18,9 @@
 namespace mc::redis {
 class Client;
 }
+namespace mc::dynamodb {
+class Client;
+}
 
 namespace mc::session {
 
@@ -119,6 +122,17 @@ struct RedisSessionOptions {
 // `#v`: the cart's version), mc:cart:u:{user} (a user's cart). Every read or write renews the idle expiry of
 // what it touches.
 std::unique_ptr<SessionStore> make_redis_store(std::shared_ptr<redis::Client> client, RedisSessionOptions options = {});
+
+// Mode `dynamodb`: sessions and carts on a DynamoDB table (partition key `pk`, TTL on `ttl`), items
+// s#{id} and c#s#{id} / c#u#{user} (dynamodb_store.cpp; ADR 18). The same behaviour as mode redis.
+struct DynamodbSessionOptions {
+  std::string table = "myclothes-sessions";
+  std::chrono::seconds guest_ttl{std::chrono::hours(24 * 30)};
+  std::chrono::seconds user_ttl{std::chrono::hours(24 * 90)};
+  std::function<std::int64_t()> now_seconds;  // unix seconds; empty: the system clock (tests set a clock)
+};
+std::unique_ptr<SessionStore> make_dynamodb_store(std::shared_ptr<dynamodb::Client> client,
+                                                  DynamodbSessionOptions options = {});
 
 // Mode `sticky`: sessions and carts in this process's memory, shared by its I/O threads (thread-safe),
 // bounded: past `max_sessions` the least recently used session and its cart are dropped. The same
