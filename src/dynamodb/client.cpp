@@ -19,6 +19,8 @@
 #include <random>
 #include <vector>
 
+#include "core/metrics.hpp"
+
 namespace mc::dynamodb {
 namespace {
 
@@ -42,7 +44,13 @@ struct Answer {
 class AsioClient final : public Client {
  public:
   AsioClient(net::io_context& io, ClientOptions options)
-      : io_(io), options_(std::move(options)), rng_(std::random_device{}()) {}
+      : io_(io),
+        options_(std::move(options)),
+        rng_(std::random_device{}()),
+        connections_(metrics::registry().counter("myclothes_dynamodb_connections_total", {})) {
+    metrics::registry().describe("myclothes_dynamodb_connections_total",
+                                 "Connections opened to DynamoDB (kept alive and reused between requests).");
+  }
 
   Task<Expected<json::object, Error>> call(std::string_view operation, json::object body) override {
     const std::string payload = json::serialize(body);
@@ -115,6 +123,7 @@ class AsioClient final : public Client {
     auto [cec, ep] = co_await c->stream.async_connect(results, kTuple);
     if (cec) co_return nullptr;
     c->stream.socket().set_option(tcp::no_delay(true));
+    connections_.inc();
     co_return c;
   }
 
@@ -177,6 +186,7 @@ class AsioClient final : public Client {
   ClientOptions options_;
   std::vector<std::unique_ptr<Connection>> idle_;
   std::mt19937_64 rng_;
+  metrics::Counter& connections_;
 };
 
 }  // namespace

@@ -47,11 +47,12 @@ std::int64_t number_of(const json::object& item, std::string_view name) {
 }
 
 // A cart as read: whether its item is there (expired or not: a conditional write must know), its version,
-// and its lines (none when it has expired).
+// its lines (none when it has expired) and when it expires (0: absent).
 struct Cart {
   bool exists = false;
   std::string version;
   std::map<std::string, int> lines;
+  std::int64_t expires = 0;
 };
 
 class DynamodbStore final : public SessionStore {
@@ -63,13 +64,11 @@ class DynamodbStore final : public SessionStore {
     if (!valid_id(id)) co_return std::nullopt;
     auto item = co_await get(session_key(id));
     if (!item) co_return std::nullopt;
-    const auto user = number_of(*item, "u");
-    const auto ttl = user ? options_.user_ttl : options_.guest_ttl;
-    if (const auto expires = number_of(*item, "ttl"); expires <= now())
-      co_return std::nullopt;
-    else if (renew_due(expires, ttl))
-      co_await renew(session_key(id), ttl, "attribute_exists(pk)", {});
-    co_return Session{std::move(id), user};
+    Session found{std::move(id), number_of(*item, "u")};
+    const auto expires = number_of(*item, "ttl");
+    if (expires <= now()) co_return std::nullopt;  // expired, not yet deleted
+    if (renew_due(expires, ttl(found))) co_await renew(session_key(found.id), ttl(found), "attribute_exists(pk)", {});
+    co_return found;
   }
 
   Task<Session> create() override {
@@ -86,13 +85,11 @@ class DynamodbStore final : public SessionStore {
 
   Task<CartSnapshot> snapshot(const Session& s) override {
     const auto key = cart_key(s);
-    auto c = co_await read_cart(key);
-    if (!c.lines.empty()) {
-      // The cart's idle expiry slides with its reads, as in Redis.
-      if (renew_due(c.expires, ttl(s))) {
-        json::object values{{":v", str(c.version)}};
-        co_await renew(key, ttl(s), "v = :v", std::move(values));
-      }
+    Cart c = co_await read_cart(key);
+    // The cart's idle expiry slides with its reads, as in Redis.
+    if (!c.lines.empty() && renew_due(c.expires, ttl(s))) {
+      json::object values{{":v", str(c.version)}};
+      co_await renew(key, ttl(s), "v = :v", std::move(values));
     }
     co_return to_snapshot(c);
   }
@@ -161,7 +158,7 @@ class DynamodbStore final : public SessionStore {
       Cart from = co_await read_cart(guest_key);
       if (!from.exists) co_return;
       Cart into = co_await read_cart(user_key);
-      const Cart into_read = into;
+      const Cart into_read{into.exists, into.version, {}, into.expires};  // what the put's condition checks
       int merged_lines = 0;
       for (const auto& [sku, qty] : from.lines) {
         const auto it = limit_of.find(sku);
@@ -186,11 +183,6 @@ class DynamodbStore final : public SessionStore {
   }
 
  private:
-  // The expiry of a cart read (0 when absent), kept beside the lines for renewals.
-  struct ReadCart : Cart {
-    std::int64_t expires = 0;
-  };
-
   Task<std::optional<json::object>> get(const std::string& key) {
     json::object request{{"TableName", options_.table}, {"Key", key_of(key)}, {"ConsistentRead", true}};
     auto answer = co_await call("GetItem", std::move(request));
@@ -199,8 +191,8 @@ class DynamodbStore final : public SessionStore {
     co_return std::move(item->as_object());
   }
 
-  Task<ReadCart> read_cart(const std::string& key) {
-    ReadCart c;
+  Task<Cart> read_cart(const std::string& key) {
+    Cart c;
     auto item = co_await get(key);
     if (!item) co_return c;
     c.exists = true;
@@ -224,7 +216,7 @@ class DynamodbStore final : public SessionStore {
   // Writes `c` back (or deletes it when it has no lines) if it is still the cart that was read; false when
   // it is not (someone else wrote it in between: read again).
   Task<bool> write_cart(const std::string& key, Cart& c, std::chrono::seconds ttl) {
-    Cart read = c;
+    const Cart read{c.exists, c.version, {}, c.expires};  // what the write's condition checks
     Expected<json::object, Error> done = json::object{};
     if (c.lines.empty()) {
       if (!c.exists) co_return true;

@@ -5,10 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <cstdlib>
 
 #include "core/ids.hpp"
+#include "core/metrics.hpp"
 #include "dynamodb/client.hpp"
+#include "integration/dynamodb/local_dynamodb.hpp"
 #include "integration/io_loop_test.hpp"
 
 namespace mc::dynamodb {
@@ -16,18 +17,13 @@ namespace {
 
 namespace json = boost::json;
 
-class DynamodbClientTest : public testing::IoLoopTest {
+class DynamodbClientTest : public mc::testing::IoLoopTest {
  protected:
   void SetUp() override {
-    const char* endpoint = std::getenv("MYCLOTHES_DYNAMODB_ENDPOINT");
-    const char* table = std::getenv("MYCLOTHES_DYNAMODB_TABLE");
-    ASSERT_TRUE(endpoint && table) << "run under script/test, or: eval \"$(deploy/local/dynamodb/server env)\" "
-                                      "after deploy/local/dynamodb/server start";
-    table_ = table;
-    auto e = parse_endpoint(endpoint, "us-east-1");
-    ASSERT_TRUE(e) << e.error();
-    options_.endpoint = *e;
-    options_.credentials = [] { return Credentials{"local", "local", ""}; };
+    auto local = testing::local_dynamodb();
+    ASSERT_TRUE(local);
+    table_ = local->table;
+    options_ = local->options;
     client_ = make_client(io_, options_);
   }
 
@@ -102,10 +98,13 @@ TEST_F(DynamodbClientTest, ACancelledTransactionSaysWhichConditionFailed) {
 }
 
 TEST_F(DynamodbClientTest, ManyCallsInARowOnKeptAliveConnections) {
+  auto& opened = metrics::registry().counter("myclothes_dynamodb_connections_total");
+  const auto before = opened.value();
   for (int i = 0; i < 200; ++i) {
     auto r = run(client_->call("GetItem", key("test#keepalive")));
     ASSERT_TRUE(r) << i << ": " << r.error().message;
   }
+  EXPECT_LE(opened.value() - before, 2U) << "200 calls in a row reuse the connection";
 }
 
 TEST_F(DynamodbClientTest, AServerThatIsNotThereIsUnavailableWithinTheDeadlines) {

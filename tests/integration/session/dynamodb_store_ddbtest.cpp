@@ -3,12 +3,12 @@
 // expiry with expired items filtered on read (the store's clock is the test's), the cart's versions.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <cstdlib>
 #include <map>
 #include <random>
 
 #include "contracts/cart_versions.hpp"
 #include "dynamodb/client.hpp"
+#include "integration/dynamodb/local_dynamodb.hpp"
 #include "integration/io_loop_test.hpp"
 #include "session/session.hpp"
 
@@ -20,17 +20,10 @@ using namespace std::chrono_literals;
 class DynamodbStoreTest : public testing::IoLoopTest {
  protected:
   void SetUp() override {
-    const char* endpoint = std::getenv("MYCLOTHES_DYNAMODB_ENDPOINT");
-    const char* table = std::getenv("MYCLOTHES_DYNAMODB_TABLE");
-    ASSERT_TRUE(endpoint && table) << "run under script/test, or: eval \"$(deploy/local/dynamodb/server env)\" "
-                                      "after deploy/local/dynamodb/server start";
-    dynamodb::ClientOptions o;
-    auto e = dynamodb::parse_endpoint(endpoint, "us-east-1");
-    ASSERT_TRUE(e) << e.error();
-    o.endpoint = *e;
-    o.credentials = [] { return dynamodb::Credentials{"local", "local", ""}; };
-    client_ = dynamodb::make_client(io_, o);
-    options_.table = table;
+    auto local = dynamodb::testing::local_dynamodb();
+    ASSERT_TRUE(local);
+    client_ = dynamodb::make_client(io_, local->options);
+    options_.table = local->table;
     options_.now_seconds = [this] { return clock_; };
   }
 
