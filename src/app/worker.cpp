@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 #include "account/login_limiter.hpp"
 #include "account/repository.hpp"
+#include "dynamodb/client.hpp"
 #include "http/router.hpp"
 #include "order/repository.hpp"
 
@@ -15,8 +18,11 @@ constexpr std::size_t kCookieModeMaxLines = 1000;
 
 // The session store of the configured mode for one I/O thread.
 Expected<std::shared_ptr<session::SessionStore>, std::string> make_sessions(
-    const Shared& shared, const std::shared_ptr<redis::Client>& redis) {
+    const Shared& shared, boost::asio::io_context& io, const std::shared_ptr<redis::Client>& redis) {
   const Config& config = shared.config;
+  // Sessions: without Redis, none in mode redis (the store's pages still render, with an empty cart badge).
+  if (config.session.mode == SessionMode::kRedis && !redis)
+    return std::shared_ptr<session::SessionStore>(session::make_no_store());
   switch (config.session.mode) {
     case SessionMode::kSticky:
       return shared.in_memory;
@@ -35,11 +41,27 @@ Expected<std::shared_ptr<session::SessionStore>, std::string> make_sessions(
       options.wait_timeout = config.redis.wait_timeout;
       return std::shared_ptr<session::SessionStore>(session::make_redis_store(redis, options));
     }
-    case SessionMode::kDynamodb:
-      break;
+    case SessionMode::kDynamodb: {
+      dynamodb::ClientOptions options;
+      auto endpoint = dynamodb::parse_endpoint(config.dynamodb.endpoint, config.dynamodb.region);
+      if (!endpoint) return Unexpected(endpoint.error());
+      options.endpoint = std::move(*endpoint);
+      options.region = config.dynamodb.region;
+      options.attempt_timeout = config.dynamodb.timeout;
+      if (!dynamodb::credentials_from_environment(std::getenv))
+        return Unexpected(
+            std::string("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (for DynamoDB Local any "
+                        "values do: deploy/local/dynamodb/server env prints them)"));
+      options.credentials = [] {
+        return dynamodb::credentials_from_environment(std::getenv).value_or(dynamodb::Credentials{});
+      };
+      session::DynamodbSessionOptions store;
+      store.table = config.dynamodb.table;
+      return std::shared_ptr<session::SessionStore>(
+          session::make_dynamodb_store(dynamodb::make_client(io, std::move(options)), std::move(store)));
+    }
   }
-  return Unexpected(std::string(
-      "session mode dynamodb is reserved for a later version and not built yet; choose sticky, cookie or redis"));
+  return Unexpected(std::string("unknown session mode"));
 }
 
 }  // namespace
@@ -78,15 +100,10 @@ Expected<std::unique_ptr<Worker>, std::string> make_worker(const Shared& shared,
   if (options.wrap_repository) w->repository = options.wrap_repository(std::move(w->repository));
   w->catalog = std::make_unique<catalog::CatalogService>(*w->repository, *w->cache, config.cache);
 
-  // Sessions: without Redis, none (the store's pages still render, with an empty cart badge).
-  if (w->redis) {
-    auto sessions = make_sessions(shared, w->redis);
-    if (!sessions)
-      return Unexpected(fmt::format("session.mode = {}: {}", to_string(config.session.mode), sessions.error()));
-    w->sessions = std::move(*sessions);
-  } else {
-    w->sessions = session::make_no_store();
-  }
+  auto sessions = make_sessions(shared, io, w->redis);
+  if (!sessions)
+    return Unexpected(fmt::format("session.mode = {}: {}", to_string(config.session.mode), sessions.error()));
+  w->sessions = std::move(*sessions);
 
   w->memo = std::make_unique<web::PageMemo>();
   w->views = std::make_unique<web::Views>(web::Views{*shared.templates, *w->memo, *w->catalog, shared.css_url});

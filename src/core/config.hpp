@@ -14,7 +14,7 @@
 
 namespace mc {
 
-// Where sessions and carts live (DESIGN.md, "Session modes"). dynamodb: reserved, not built yet.
+// Where sessions and carts live (DESIGN.md, "Session modes").
 enum class SessionMode { kSticky, kCookie, kRedis, kDynamodb };
 template <>
 struct Choices<SessionMode> {
@@ -117,6 +117,16 @@ struct SessionConfig {
   std::size_t max_sessions = 100'000;  // mode sticky: sessions one instance keeps in memory
 };
 
+// Mode dynamodb: the table of sessions and carts (ADR 18). Credentials come from the environment
+// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), never from a settings file.
+struct DynamodbConfig {
+  std::string table = "myclothes-sessions";
+  std::string region = "us-east-1";
+  // "http://host:port" for DynamoDB Local (deploy/local/dynamodb/server env prints it); empty: AWS's.
+  std::string endpoint;
+  std::chrono::milliseconds timeout{1000};  // one attempt's deadline; the client retries twice
+};
+
 struct AdminConfig {
   std::string token;
 };
@@ -132,6 +142,7 @@ struct Config {
   RedisConfig redis;
   CacheConfig cache;
   SessionConfig session;
+  DynamodbConfig dynamodb;
   AdminConfig admin;
   LogConfig log;
 };

@@ -183,8 +183,10 @@ int run_verb(const Verbs& v, const std::string& program) {
   }
   if (options.session == SessionMode::kDynamodb) {
     std::fprintf(stderr,
-                 "myclothes region up: session mode dynamodb is reserved for a later version and not built yet; "
-                 "choose --session sticky, cookie or redis\n");
+                 "myclothes region up: the region does not start DynamoDB Local yet, so it cannot run session mode "
+                 "dynamodb; choose --session sticky, cookie or redis. One instance runs on it: "
+                 "deploy/local/dynamodb/server start, then eval \"$(deploy/local/dynamodb/server env)\" and "
+                 "MYCLOTHES_SESSION_MODE=dynamodb myclothes serve\n");
     return kExitUsage;
   }
   options.program = program;

@@ -361,10 +361,11 @@ test('a second region on the same state directory is refused', async () => {
   assert.match(r.stderr + r.stdout, /already running/);
 });
 
-test('session mode dynamodb is reserved and says so', async () => {
+test('session mode dynamodb is refused by the region, which says how to run an instance on DynamoDB Local', async () => {
   const r = await runVerb(program, ['region', 'up', '--session', 'dynamodb', '--state', path.join(state, 'unused')], { cwd: root });
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /dynamodb is reserved/);
+  assert.match(r.stderr, /does not start DynamoDB Local yet/);
+  assert.match(r.stderr, /deploy\/local\/dynamodb\/server start/);
 });
 
 test('region down stops everything and leaves no namespace, link, nftables table or process', async () => {

@@ -160,6 +160,50 @@ TEST_F(StoreTest, WithoutRedisTheShoppersPagesSayTheStoreIsBrieflyUnavailable) {
   EXPECT_EQ(get("/p/does-not-matter").status, 404) << "catalog pages still render without the session store";
 }
 
+TEST_F(StoreTest, InModeDynamodbTheCartLivesInTheTableAndAnotherInstanceSeesIt) {
+  const char* endpoint = std::getenv("MYCLOTHES_DYNAMODB_ENDPOINT");
+  const char* table = std::getenv("MYCLOTHES_DYNAMODB_TABLE");
+  ASSERT_TRUE(endpoint && table && std::getenv("AWS_ACCESS_KEY_ID"))
+      << "run under script/test, or: deploy/local/dynamodb/server start && eval \"$(deploy/local/dynamodb/server "
+         "env)\"";
+  config_.session.mode = SessionMode::kDynamodb;
+  config_.dynamodb.endpoint = endpoint;
+  config_.dynamodb.table = table;
+  start();
+  const std::string sku(db_->connect().exec("SELECT sku FROM product_variants WHERE stock > 5 LIMIT 1").text(0, 0));
+  std::string sid;
+  auto call = [&](Worker& w, http::Method method, const std::string& target, const std::string& body) {
+    http::Request req;
+    req.method = method;
+    req.target = target;
+    req.headers.push_back({"Cookie", "mc_csrf=" + std::string(43, 'T') + (sid.empty() ? "" : "; mc_sid=" + sid)});
+    if (!body.empty()) req.headers.push_back({"Content-Type", "application/json"});
+    req.body = body;
+    auto r = run(w.handler(req));
+    for (const auto& f : r.headers) {
+      if (f.name == "Set-Cookie" && f.value.rfind("mc_sid=", 0) == 0) sid = f.value.substr(7, f.value.find(';') - 7);
+    }
+    return r;
+  };
+  auto added = call(*worker_, http::Method::kPost, "/api/v1/cart/items", R"({"sku":")" + sku + R"(","qty":2})");
+  ASSERT_EQ(added.status, 200) << added.body;
+  ASSERT_FALSE(sid.empty()) << "a guest's first add starts a session";
+  EXPECT_EQ(boost::json::parse(added.body).at("count").as_int64(), 2);
+  auto too_many = call(*worker_, http::Method::kPost, "/api/v1/cart/items", R"({"sku":")" + sku + R"(","qty":98})");
+  EXPECT_EQ(too_many.status, 409) << "at most min(stock, 99) per line, as in mode redis: " << too_many.body;
+
+  // Another instance (its own worker and DynamoDB client, nothing in memory shared) answers for the same shopper.
+  auto other = make_worker(*shared_, io_);
+  ASSERT_TRUE(other) << other.error();
+  auto cart = call(**other, http::Method::kGet, "/api/v1/cart", "");
+  ASSERT_EQ(cart.status, 200) << cart.body;
+  const auto lines = boost::json::parse(cart.body).at("items").as_array();
+  ASSERT_EQ(lines.size(), 1u) << cart.body;
+  EXPECT_EQ(lines[0].at("sku").as_string(), sku);
+  EXPECT_EQ(lines[0].at("qty").as_int64(), 2) << "the refused add changed nothing";
+  (*other)->close();
+}
+
 TEST_F(StoreTest, ReadinessFailsWhileDraining) {
   start();
   EXPECT_EQ(get("/readyz").status, 200);

@@ -54,6 +54,32 @@ TEST(Config, ConnectAndStatementTimeoutsHaveDefaultsAndTheirVariables) {
   EXPECT_FALSE(load_config(s)) << "a connection attempt needs some time";
 }
 
+TEST(Config, DynamodbSettingsHaveDefaultsAndTheirVariables) {
+  auto defaults = load_config({});
+  ASSERT_TRUE(defaults) << defaults.error();
+  EXPECT_EQ(defaults->dynamodb.table, "myclothes-sessions");
+  EXPECT_EQ(defaults->dynamodb.region, "us-east-1");
+  EXPECT_TRUE(defaults->dynamodb.endpoint.empty()) << "empty: the region's public endpoint";
+  EXPECT_EQ(defaults->dynamodb.timeout, std::chrono::milliseconds(1000));
+  ConfigSources s;
+  s.env = {{"MYCLOTHES_SESSION_MODE", "dynamodb"},
+           {"MYCLOTHES_DYNAMODB_ENDPOINT", "http://127.0.0.1:25490"},
+           {"MYCLOTHES_DYNAMODB_TABLE", "shop-sessions"},
+           {"MYCLOTHES_DYNAMODB_REGION", "ap-northeast-2"},
+           {"MYCLOTHES_DYNAMODB_TIMEOUT_MS", "250"}};
+  auto c = load_config(s);
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->session.mode, SessionMode::kDynamodb);
+  EXPECT_EQ(c->dynamodb.endpoint, "http://127.0.0.1:25490");
+  EXPECT_EQ(c->dynamodb.table, "shop-sessions");
+  EXPECT_EQ(c->dynamodb.region, "ap-northeast-2");
+  EXPECT_EQ(c->dynamodb.timeout, std::chrono::milliseconds(250));
+  s.env = {{"MYCLOTHES_DYNAMODB_TABLE", ""}};
+  EXPECT_FALSE(load_config(s)) << "a table has a name";
+  s.env = {{"MYCLOTHES_DYNAMODB_TIMEOUT_MS", "0"}};
+  EXPECT_FALSE(load_config(s)) << "an attempt needs some time";
+}
+
 TEST(Config, BadValueIsOneLineNamingTheSetting) {
   ConfigSources s;
   s.env = {{"MYCLOTHES_SERVER_PORT", "eighty"}};
