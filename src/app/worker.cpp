@@ -20,9 +20,6 @@ constexpr std::size_t kCookieModeMaxLines = 1000;
 Expected<std::shared_ptr<session::SessionStore>, std::string> make_sessions(
     const Shared& shared, boost::asio::io_context& io, const std::shared_ptr<redis::Client>& redis) {
   const Config& config = shared.config;
-  // Sessions: without Redis, none in mode redis (the store's pages still render, with an empty cart badge).
-  if (config.session.mode == SessionMode::kRedis && !redis)
-    return std::shared_ptr<session::SessionStore>(session::make_no_store());
   switch (config.session.mode) {
     case SessionMode::kSticky:
       return shared.in_memory;
@@ -36,6 +33,8 @@ Expected<std::shared_ptr<session::SessionStore>, std::string> make_sessions(
       return std::shared_ptr<session::SessionStore>(session::make_cookie_store(std::move(options)));
     }
     case SessionMode::kRedis: {
+      // Without Redis, none (the store's pages still render, with an empty cart badge).
+      if (!redis) return std::shared_ptr<session::SessionStore>(session::make_no_store());
       session::RedisSessionOptions options;
       options.wait_replicas = config.redis.replicas_to_wait_for();
       options.wait_timeout = config.redis.wait_timeout;
@@ -48,13 +47,13 @@ Expected<std::shared_ptr<session::SessionStore>, std::string> make_sessions(
       options.endpoint = std::move(*endpoint);
       options.region = config.dynamodb.region;
       options.attempt_timeout = config.dynamodb.timeout;
-      if (!dynamodb::credentials_from_environment(std::getenv))
+      // Read once: a process's environment does not change while it runs.
+      auto credentials = dynamodb::credentials_from_environment(std::getenv);
+      if (!credentials)
         return Unexpected(
             std::string("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (for DynamoDB Local any "
                         "values do: deploy/local/dynamodb/server env prints them)"));
-      options.credentials = [] {
-        return dynamodb::credentials_from_environment(std::getenv).value_or(dynamodb::Credentials{});
-      };
+      options.credentials = [credentials = std::move(*credentials)] { return credentials; };
       session::DynamodbSessionOptions store;
       store.table = config.dynamodb.table;
       return std::shared_ptr<session::SessionStore>(
